@@ -1,0 +1,145 @@
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConfigError, loadConfig } from '../server/config.ts';
+import { openDatabase } from '../server/db/client.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../server/db/embeddedPostgres.ts';
+import { runMigrations } from '../server/db/migrate.ts';
+import { startLocalRedis, type LocalRedis } from '../server/infra/redisServer.ts';
+import { createLogger } from '../server/logger.ts';
+import { DEMO_PASSWORD, demoUsers } from '../server/seed/demoData.ts';
+import { seedDemo } from '../server/seed/seedDemo.ts';
+
+// `npm start`: one command that runs the whole console on embedded defaults, supervised.
+const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const logger = createLogger('launcher');
+
+function newestMtime(path: string): number {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(stat.mtimeMs, ...readdirSync(path).map((entry) => newestMtime(join(path, entry))));
+}
+
+/** Rebuilds the SvelteKit pages when any UI or shared source is newer than the last build. */
+function buildPagesIfStale(): void {
+  const stamp = join(root, 'build', '.quorum-built');
+  const sources = ['app', 'shared', 'svelte.config.js', 'vite.config.ts', 'package-lock.json'].map((path) => join(root, path));
+  if (existsSync(stamp) && statSync(stamp).mtimeMs >= Math.max(...sources.map(newestMtime))) return;
+  console.log('[quorum] building the console pages…');
+  const result = spawnSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (result.status !== 0) throw new Error('vite build failed');
+  writeFileSync(stamp, new Date().toISOString());
+}
+
+interface Supervised {
+  name: string;
+  child: ChildProcess | null;
+  stopping: boolean;
+}
+
+/** Runs a Node child and restarts it (with backoff) if it dies on its own. */
+function supervise(name: string, script: string, env: NodeJS.ProcessEnv): Supervised {
+  const state: Supervised = { name, child: null, stopping: false };
+  let restarts = 0;
+  const launch = () => {
+    const startedAt = Date.now();
+    const child = fork(join(root, script), [], { cwd: root, env, stdio: 'inherit' });
+    state.child = child;
+    child.on('exit', (code, signal) => {
+      if (state.stopping) return;
+      restarts = Date.now() - startedAt > 30_000 ? 0 : restarts + 1;
+      const delay = Math.min(30_000, 500 * 2 ** restarts);
+      logger.warn({ name, code, signal, restartInMs: delay }, 'process exited; restarting');
+      setTimeout(launch, delay).unref();
+    });
+  };
+  launch();
+  return state;
+}
+
+async function stopChild(state: Supervised): Promise<void> {
+  state.stopping = true;
+  const child = state.child;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((done) => child.once('exit', done));
+  child.kill('SIGTERM');
+  await Promise.race([exited, sleep(12_000).then(() => child.kill('SIGKILL'))]);
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  buildPagesIfStale();
+
+  let redis: LocalRedis | null = null;
+  let postgres: EmbeddedPostgres | null = null;
+  const redisUrl = config.REDIS_URL ?? (redis = await startLocalRedis({ dataDir: join(config.dataDir, 'redis') })).url;
+  const databaseUrl = config.DATABASE_URL ?? (postgres = await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'pglite') })).url;
+
+  const database = openDatabase(databaseUrl, { max: 2 });
+  await runMigrations(database);
+  const seeded = config.SEED_DEMO ? await seedDemo(database.db) : false;
+  await database.close();
+
+  const env = { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl };
+  const server = supervise('server', 'server/main.ts', env);
+  const worker = supervise('worker', 'workers/main.ts', env);
+
+  let watchdog: NodeJS.Timeout | null = null;
+  if (redis) {
+    const localRedis = redis;
+    // Keep the private redis-server alive on the same port: queues resume from its append-only file.
+    watchdog = setInterval(() => {
+      if (localRedis.process.exitCode === null && localRedis.process.signalCode === null) return;
+      logger.warn('redis-server exited; restarting');
+      void startLocalRedis({ dataDir: join(config.dataDir, 'redis'), port: localRedis.port })
+        .then((restarted) => (redis = restarted))
+        .catch((error: unknown) => logger.error({ err: error }, 'redis-server restart failed'));
+    }, 2_000);
+  }
+
+  await new Promise<void>((ready) => {
+    server.child?.once('message', () => ready());
+    server.child?.once('exit', () => ready());
+  });
+  printWelcome(config.publicUrl, seeded);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\n[quorum] stopping…');
+    if (watchdog) clearInterval(watchdog);
+    await Promise.all([stopChild(server), stopChild(worker)]);
+    await postgres?.stop();
+    await redis?.stop();
+    console.log('[quorum] stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+function printWelcome(url: string, seeded: boolean): void {
+  const width = Math.max(...demoUsers.map((user) => user.email.length));
+  console.log(`\n  Quorum is running at ${url}\n`);
+  console.log(`  Demo logins (password for all: ${DEMO_PASSWORD})${seeded ? ' — demo data seeded just now' : ''}:`);
+  for (const user of demoUsers) console.log(`    ${user.email.padEnd(width)}  ${user.role.padEnd(11)} ${user.name}`);
+  console.log('\n  Press Ctrl-C to stop.\n');
+}
+
+try {
+  await main();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(`[quorum] ${error.message}`);
+    process.exit(2);
+  }
+  console.error('[quorum] could not start:', error instanceof Error ? error.message : error);
+  process.exit(1);
+}

@@ -1,0 +1,69 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { and, eq, gt, isNull, lt } from 'drizzle-orm';
+import type { Actor } from '../../shared/roles.ts';
+import type { Database } from '../db/client.ts';
+import { sessions, users } from '../db/schema.ts';
+
+export const SESSION_COOKIE = 'quorum_session';
+
+export interface SessionUser extends Actor {
+  name: string;
+  expertise: string[];
+}
+
+export interface ActiveSession {
+  tokenHash: string;
+  csrfToken: string;
+  expiresAt: Date;
+  user: SessionUser;
+}
+
+/** Sessions are stored by the sha256 of their token, never the token itself. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** Creates a server-side session; returns the cookie token (shown once) and the CSRF token. */
+export async function createSession(db: Database, userId: string, ttlHours: number) {
+  const token = randomBytes(32).toString('base64url');
+  const csrfToken = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(Date.now() + ttlHours * 3_600_000);
+  await db.insert(sessions).values({ tokenHash: hashToken(token), userId, csrfToken, expiresAt });
+  return { token, csrfToken, expiresAt };
+}
+
+/** Finds the live session for a cookie token, with its user; expired or disabled means none. */
+export async function findSession(db: Database, token: string | undefined): Promise<ActiveSession | null> {
+  if (!token || token.length > 200) return null;
+  const tokenHash = hashToken(token);
+  const [row] = await db
+    .select({ session: sessions, user: users })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.tokenHash, tokenHash), gt(sessions.expiresAt, new Date()), isNull(users.disabledAt)));
+  if (!row) return null;
+  return {
+    tokenHash,
+    csrfToken: row.session.csrfToken,
+    expiresAt: row.session.expiresAt,
+    user: {
+      id: row.user.id,
+      email: row.user.email,
+      name: row.user.name,
+      role: row.user.role,
+      institution: row.user.institution,
+      expertise: row.user.expertise,
+    },
+  };
+}
+
+/** Ends one session. */
+export async function deleteSession(db: Database, tokenHash: string): Promise<void> {
+  await db.delete(sessions).where(eq(sessions.tokenHash, tokenHash));
+}
+
+/** Removes expired sessions; run periodically. */
+export async function purgeExpiredSessions(db: Database): Promise<number> {
+  const removed = await db.delete(sessions).where(lt(sessions.expiresAt, new Date())).returning({ tokenHash: sessions.tokenHash });
+  return removed.length;
+}

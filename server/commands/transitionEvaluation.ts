@@ -1,0 +1,52 @@
+import { eq } from 'drizzle-orm';
+import { errors } from '../../shared/errors.ts';
+import type { Actor } from '../../shared/roles.ts';
+import { checkTransition } from '../../shared/workflow/engine.ts';
+import { evaluationMachine, type EvaluationState } from '../../shared/workflow/evaluation.ts';
+import { recordAudit } from '../audit/auditLog.ts';
+import { authorize } from '../auth/authorize.ts';
+import type { AppContext } from '../context.ts';
+import { evaluations } from '../db/schema.ts';
+import { evaluationContext, evaluationSubject, findEvaluation } from '../domain/evaluations.ts';
+import { inTransaction } from './unitOfWork.ts';
+
+/** Moves an evaluation one step through its workflow, if the actor may and every guard holds. */
+export async function transitionEvaluation(
+  app: AppContext,
+  actor: Actor,
+  input: { evaluationId: string; action: string; expectedState: EvaluationState },
+) {
+  return inTransaction(app, async (tx, after) => {
+    const row = await findEvaluation(tx, input.evaluationId, { forUpdate: true });
+    if (!row) throw errors.notFound('Evaluation');
+    authorize(actor, 'evaluation.transition', evaluationSubject(row));
+    const from = row.status as EvaluationState;
+    if (from !== input.expectedState) {
+      throw errors.conflict(`The evaluation is now ${from.replaceAll('_', ' ')}; refresh and try again.`, { status: from });
+    }
+    const check = checkTransition(evaluationMachine, from, input.action, actor.role, evaluationContext(row));
+    if (!check.ok) {
+      if (check.reason === 'role_not_allowed') throw errors.forbidden(check.message, { reason: check.reason });
+      throw errors.invalidTransition(check.message, {
+        reason: check.reason,
+        failures: check.reason === 'guard_failed' ? check.failures : [],
+      });
+    }
+    const [updated] = await tx
+      .update(evaluations)
+      .set({ status: check.transition.to, updatedAt: new Date() })
+      .where(eq(evaluations.id, row.id))
+      .returning();
+    if (!updated) throw errors.internal();
+    await recordAudit(tx, {
+      actorId: actor.id,
+      action: `evaluation.${input.action}`,
+      subjectType: 'evaluation',
+      subjectId: row.id,
+      before: { status: from },
+      after: { status: updated.status },
+    });
+    after.push(() => app.notify.evaluationChanged(row.id, updated.status));
+    return updated;
+  });
+}

@@ -1,0 +1,157 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+  date,
+} from 'drizzle-orm/pg-core';
+
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
+const timestamps = {
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+};
+
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    role: text('role', { enum: ['admin', 'coordinator', 'reviewer', 'proctor'] }).notNull(),
+    institution: text('institution').notNull(),
+    expertise: jsonb('expertise').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    passwordHash: text('password_hash').notNull(),
+    disabledAt: timestamp('disabled_at', { withTimezone: true }),
+    ...timestamps,
+  },
+  (table) => [uniqueIndex('users_email_unique').on(sql`lower(${table.email})`)],
+);
+
+export const sessions = pgTable(
+  'sessions',
+  {
+    /** sha256 of the cookie token: a leaked table does not leak live sessions. */
+    tokenHash: text('token_hash').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    csrfToken: text('csrf_token').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    ...timestamps,
+  },
+  (table) => [index('sessions_user_idx').on(table.userId)],
+);
+
+export const providers = pgTable('providers', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  code: text('code').notNull().unique(),
+  name: text('name').notNull(),
+  kind: text('kind').notNull().default('mooc'),
+  ...timestamps,
+});
+
+export const courses = pgTable(
+  'courses',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    providerId: uuid('provider_id')
+      .notNull()
+      .references(() => providers.id),
+    code: text('code').notNull(),
+    version: text('version').notNull(),
+    title: text('title').notNull(),
+    subject: text('subject').notNull(),
+    partnerInstitution: text('partner_institution').notNull(),
+    description: text('description').notNull(),
+    contactHours: integer('contact_hours').notNull(),
+    syllabus: jsonb('syllabus').$type<{ week: number; title: string; topics: string[] }[]>().notNull(),
+    learningOutcomes: jsonb('learning_outcomes').$type<{ text: string; bloom: string }[]>().notNull(),
+    assessments: jsonb('assessments').$type<{ type: string; weight: number; measures: string }[]>().notNull(),
+    examBlueprint: jsonb('exam_blueprint').$type<{ section: string; items: number; weight: number }[]>().notNull(),
+    ...timestamps,
+  },
+  (table) => [uniqueIndex('courses_provider_code_version').on(table.providerId, table.code, table.version)],
+);
+
+export const evaluations = pgTable(
+  'evaluations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    courseId: uuid('course_id')
+      .notNull()
+      .references(() => courses.id),
+    cycle: text('cycle', { enum: ['initial', 're_review'] }).notNull(),
+    status: text('status').notNull(),
+    panelSize: integer('panel_size').notNull(),
+    reviewDueOn: date('review_due_on', { mode: 'string' }),
+    createdBy: uuid('created_by')
+      .notNull()
+      .references(() => users.id),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    ...timestamps,
+  },
+  (table) => [index('evaluations_status_idx').on(table.status), index('evaluations_course_idx').on(table.courseId)],
+);
+
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    /** Assigned as head + 1 under the head row's lock: gap-free, so a deleted row shows as a gap. */
+    seq: bigint('seq', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true, mode: 'string' }).notNull(),
+    actorId: uuid('actor_id'),
+    action: text('action').notNull(),
+    subjectType: text('subject_type').notNull(),
+    subjectId: text('subject_id').notNull(),
+    before: jsonb('before'),
+    after: jsonb('after'),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull().unique(),
+  },
+  (table) => [
+    index('audit_subject_idx').on(table.subjectType, table.subjectId),
+    index('audit_action_idx').on(table.action),
+  ],
+);
+
+/** The newest hash of the audit chain, so that deleting the last rows is detected too. */
+export const auditHead = pgTable('audit_head', {
+  id: integer('id').primaryKey().default(1),
+  seq: bigint('seq', { mode: 'number' }).notNull(),
+  hash: text('hash').notNull(),
+});
+
+export const artifacts = pgTable('artifacts', {
+  sha256: text('sha256').primaryKey(),
+  mediaType: text('media_type').notNull(),
+  size: integer('size').notNull(),
+  bytes: bytea('bytes').notNull(),
+  ...timestamps,
+});
+
+/** A long-running job as a row the UI can watch: queued → running → done | failed. */
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    kind: text('kind').notNull(),
+    subjectType: text('subject_type').notNull(),
+    subjectId: uuid('subject_id').notNull(),
+    state: text('state', { enum: ['queued', 'running', 'done', 'failed'] }).notNull().default('queued'),
+    progress: integer('progress').notNull().default(0),
+    attempts: integer('attempts').notNull().default(0),
+    artifactSha256: text('artifact_sha256').references(() => artifacts.sha256),
+    error: text('error'),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    ...timestamps,
+  },
+  (table) => [index('jobs_subject_idx').on(table.subjectType, table.subjectId)],
+);

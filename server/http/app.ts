@@ -1,0 +1,32 @@
+import express, { type Express, type RequestHandler } from 'express';
+import type { AppContext } from '../context.ts';
+import { auditRouter } from './audit/router.ts';
+import { authRouter } from './auth/router.ts';
+import { coursesRouter } from './courses/router.ts';
+import { evaluationsRouter } from './evaluations/router.ts';
+import { healthRouter } from './health/router.ts';
+import { apiNotFound, authenticate, csrfProtection, errorHandler } from './middleware.ts';
+
+/** The Express app: REST API under /api, health checks, then the SvelteKit pages. */
+export function createHttpApp(app: AppContext, options: { pages?: RequestHandler; isShuttingDown: () => boolean }): Express {
+  const http = express();
+  http.disable('x-powered-by');
+  http.set('trust proxy', app.config.TRUST_PROXY);
+  http.use(healthRouter(app, options.isShuttingDown));
+
+  const api = express.Router();
+  api.use(express.json({ limit: '1mb' }));
+  api.use(authenticate(app));
+  api.use(csrfProtection());
+  api.use('/auth', authRouter(app));
+  api.use('/courses', coursesRouter(app));
+  api.use('/evaluations', evaluationsRouter(app));
+  api.use('/audit', auditRouter(app));
+  api.use(apiNotFound());
+  api.use(errorHandler(app));
+  http.use('/api', api);
+
+  if (options.pages) http.use(options.pages);
+  http.use(errorHandler(app));
+  return http;
+}

@@ -1,0 +1,64 @@
+import { Router } from 'express';
+import { serialize } from 'cookie';
+import { sql } from 'drizzle-orm';
+import { errors } from '../../../shared/errors.ts';
+import { globalAbilities } from '../../../shared/policies/index.ts';
+import { loginBodySchema, type SessionResponse } from '../../../shared/schemas/auth.ts';
+import { verifyPassword } from '../../auth/passwords.ts';
+import { createSession, deleteSession, findSession, SESSION_COOKIE, type ActiveSession } from '../../auth/sessions.ts';
+import type { AppContext } from '../../context.ts';
+import { users } from '../../db/schema.ts';
+import { endpoint, publicEndpoint } from '../pipeline.ts';
+
+function sessionResponse(session: Pick<ActiveSession, 'user' | 'csrfToken'>): SessionResponse {
+  const { user } = session;
+  return {
+    user: { id: user.id, email: user.email, name: user.name, role: user.role, institution: user.institution, expertise: user.expertise },
+    csrfToken: session.csrfToken,
+    abilities: globalAbilities(user),
+  };
+}
+
+/** Login, logout and "who am I". */
+export function authRouter(app: AppContext): Router {
+  const router = Router();
+  const cookieBase = { httpOnly: true, sameSite: 'lax', path: '/', secure: app.config.cookieSecure } as const;
+
+  router.post(
+    '/login',
+    publicEndpoint(app, { body: loginBodySchema }, async ({ body, req, res }) => {
+      const address = req.ip ?? 'unknown';
+      await app.loginLimiter.assertAllowed(address, body.email);
+      const [user] = await app.db.select().from(users).where(sql`lower(${users.email}) = ${body.email}`);
+      const valid = await verifyPassword(user && !user.disabledAt ? user.passwordHash : null, body.password);
+      if (!user || !valid) {
+        await app.loginLimiter.recordFailure(address, body.email);
+        throw errors.invalidCredentials();
+      }
+      await app.loginLimiter.recordSuccess(address, body.email);
+      const created = await createSession(app.db, user.id, app.config.SESSION_TTL_HOURS);
+      res.setHeader('Set-Cookie', serialize(SESSION_COOKIE, created.token, { ...cookieBase, expires: created.expiresAt }));
+      const session = await findSession(app.db, created.token);
+      if (!session) throw errors.internal();
+      app.logger.info({ userId: user.id }, 'login');
+      return sessionResponse(session);
+    }),
+  );
+
+  router.post(
+    '/logout',
+    endpoint(app, {}, async ({ session, res }) => {
+      await deleteSession(app.db, session.tokenHash);
+      app.notify.sessionEnded(session.tokenHash, 'logged_out');
+      res.setHeader('Set-Cookie', serialize(SESSION_COOKIE, '', { ...cookieBase, maxAge: 0 }));
+      return { ok: true };
+    }),
+  );
+
+  router.get(
+    '/session',
+    endpoint(app, {}, async ({ session }) => sessionResponse(session)),
+  );
+
+  return router;
+}

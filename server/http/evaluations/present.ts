@@ -1,0 +1,66 @@
+import { alias } from 'drizzle-orm/pg-core';
+import { desc, eq, inArray } from 'drizzle-orm';
+import { can } from '../../../shared/policies/index.ts';
+import type { Actor } from '../../../shared/roles.ts';
+import type { Evaluation, JobSummary } from '../../../shared/schemas/evaluation.ts';
+import { availableTransitions } from '../../../shared/workflow/engine.ts';
+import { evaluationMachine, type EvaluationState } from '../../../shared/workflow/evaluation.ts';
+import type { DbOrTx } from '../../db/client.ts';
+import { courses, evaluations, jobs, providers, users } from '../../db/schema.ts';
+import { evaluationContext, evaluationSubject } from '../../domain/evaluations.ts';
+
+type JobRow = typeof jobs.$inferSelect;
+
+/** The wire shape of a job row. */
+export function presentJob(row: JobRow): JobSummary {
+  return {
+    id: row.id,
+    kind: row.kind,
+    state: row.state,
+    progress: row.progress,
+    artifactSha256: row.artifactSha256,
+    error: row.error,
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+/** Loads evaluations as the actor may see them, each with the workflow steps the actor could take. */
+export async function loadEvaluationViews(db: DbOrTx, actor: Actor, ids?: string[]): Promise<Evaluation[]> {
+  const creator = alias(users, 'creator');
+  const base = db
+    .select({ evaluation: evaluations, course: courses, provider: providers, creator: { id: creator.id, name: creator.name } })
+    .from(evaluations)
+    .innerJoin(courses, eq(courses.id, evaluations.courseId))
+    .innerJoin(providers, eq(providers.id, courses.providerId))
+    .innerJoin(creator, eq(creator.id, evaluations.createdBy));
+  const rows = await (ids ? base.where(inArray(evaluations.id, ids)) : base).orderBy(desc(evaluations.createdAt)).limit(500);
+  const visible = rows.filter((row) => can(actor, 'evaluation.read', evaluationSubject(row.evaluation)));
+  if (visible.length === 0) return [];
+
+  const jobRows = await db
+    .select()
+    .from(jobs)
+    .where(inArray(jobs.subjectId, visible.map((row) => row.evaluation.id)))
+    .orderBy(desc(jobs.createdAt));
+  const latestJob = new Map<string, JobRow>();
+  for (const job of jobRows) if (!latestJob.has(job.subjectId)) latestJob.set(job.subjectId, job);
+
+  return visible.map(({ evaluation, course, provider, creator: createdBy }) => {
+    const job = latestJob.get(evaluation.id);
+    const transitions = can(actor, 'evaluation.transition', evaluationSubject(evaluation))
+      ? availableTransitions(evaluationMachine, evaluation.status as EvaluationState, actor.role, evaluationContext(evaluation))
+      : [];
+    return {
+      id: evaluation.id,
+      course: { id: course.id, title: course.title, code: course.code, version: course.version, provider: provider.name },
+      cycle: evaluation.cycle,
+      status: evaluation.status as EvaluationState,
+      panelSize: evaluation.panelSize,
+      reviewDueOn: evaluation.reviewDueOn,
+      createdAt: evaluation.createdAt.toISOString(),
+      createdBy,
+      summaryJob: job ? presentJob(job) : null,
+      abilities: { transitions },
+    };
+  });
+}

@@ -1,0 +1,91 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { parse as parseCookies } from 'cookie';
+import { AppError, errors } from '../../shared/errors.ts';
+import { findSession, SESSION_COOKIE } from '../auth/sessions.ts';
+import type { AppContext } from '../context.ts';
+import { sessionOf } from './pipeline.ts';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Loads the session named by the cookie, if any, into `res.locals.session`. */
+export function authenticate(app: AppContext): RequestHandler {
+  return async (req, res, next) => {
+    try {
+      const token = parseCookies(req.headers.cookie ?? '')[SESSION_COOKIE];
+      res.locals.session = await findSession(app.db, token);
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+function sameToken(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/**
+ * CSRF: a state-changing request must come from our own origin (when the browser says) and, once
+ * signed in, carry the session's token in `X-CSRF-Token`. Unsafe requests must be JSON, which a
+ * cross-site form cannot send.
+ */
+export function csrfProtection(): RequestHandler {
+  return (req, res, next) => {
+    if (SAFE_METHODS.has(req.method)) return next();
+    const origin = req.headers.origin;
+    if (origin && origin !== 'null') {
+      let originHost: string | null = null;
+      try {
+        originHost = new URL(origin).host;
+      } catch {
+        originHost = null;
+      }
+      if (originHost !== req.headers.host) return next(errors.csrf());
+    }
+    const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+    if (hasBody && !req.is('application/json')) {
+      return next(errors.badRequest('Send JSON (Content-Type: application/json).'));
+    }
+    const session = sessionOf(res);
+    if (!session) return next();
+    const header = req.headers['x-csrf-token'];
+    if (typeof header !== 'string' || !sameToken(header, session.csrfToken)) return next(errors.csrf());
+    next();
+  };
+}
+
+/** Turns anything thrown into the error body; unknown errors become a 500 that leaks nothing. */
+export function errorHandler(app: AppContext): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    let appError: AppError;
+    if (error instanceof AppError) {
+      appError = error;
+    } else if (isBodyParserError(error)) {
+      appError =
+        error.type === 'entity.too.large'
+          ? errors.tooLarge()
+          : errors.validation([{ in: 'body', path: '', message: 'Malformed JSON.' }], 'The request body is not valid JSON.');
+    } else {
+      appError = errors.internal();
+      app.logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
+    }
+    if (appError.report && appError.code !== 'internal') app.logger.warn({ code: appError.code }, appError.message);
+    if (appError.code === 'rate_limited') {
+      const details = appError.details as { retryAfterSeconds?: number } | undefined;
+      res.setHeader('Retry-After', String(details?.retryAfterSeconds ?? 60));
+    }
+    res.status(appError.status).json({ error: appError.toBody() });
+  };
+}
+
+function isBodyParserError(error: unknown): error is { type: string; status: number } {
+  return typeof error === 'object' && error !== null && typeof (error as { type?: unknown }).type === 'string' && 'status' in error;
+}
+
+/** JSON 404 for unknown API paths (pages fall through to SvelteKit). */
+export function apiNotFound(): RequestHandler {
+  return (req, _res, next) => next(errors.notFound(`${req.method} ${req.path}`));
+}

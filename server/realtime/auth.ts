@@ -1,0 +1,30 @@
+import { parse as parseCookies } from 'cookie';
+import type { Socket } from 'socket.io';
+import { findSession, SESSION_COOKIE, type ActiveSession } from '../auth/sessions.ts';
+import type { AppContext } from '../context.ts';
+import { rooms } from './rooms.ts';
+
+export interface SocketData {
+  session: ActiveSession;
+}
+
+/** Socket.IO connections authenticate with the same session cookie as HTTP. */
+export function socketAuth(app: AppContext) {
+  return async (socket: Socket, next: (error?: Error) => void) => {
+    try {
+      const token = parseCookies(socket.handshake.headers.cookie ?? '')[SESSION_COOKIE];
+      const session = await findSession(app.db, token);
+      if (!session) {
+        const error = new Error('unauthenticated') as Error & { data?: unknown };
+        error.data = { code: 'unauthenticated', message: 'Please sign in.' };
+        return next(error);
+      }
+      (socket.data as SocketData).session = session;
+      await socket.join([rooms.user(session.user.id), rooms.session(session.tokenHash)]);
+      next();
+    } catch (error) {
+      app.logger.error({ err: error }, 'socket auth failed');
+      next(new Error('internal'));
+    }
+  };
+}

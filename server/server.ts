@@ -1,0 +1,97 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { RequestHandler } from 'express';
+import { Redis } from 'ioredis';
+import { createLoginLimiter } from './auth/loginLimiter.ts';
+import { purgeExpiredSessions } from './auth/sessions.ts';
+import type { Config } from './config.ts';
+import type { AppContext } from './context.ts';
+import { openDatabase } from './db/client.ts';
+import { createHttpApp } from './http/app.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createQueues, requeuePendingJobs } from './queues/queues.ts';
+import { relayJobEvents } from './realtime/jobEvents.ts';
+import { silentNotifier } from './realtime/notifier.ts';
+import { attachRealtime } from './realtime/server.ts';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  app: AppContext;
+  httpServer: HttpServer;
+  close: () => Promise<void>;
+}
+
+const defaultHandlerPath = fileURLToPath(new URL('../build/handler.js', import.meta.url));
+
+/** Loads the SvelteKit adapter-node handler from the build, if there is one. */
+export async function loadPagesHandler(path = defaultHandlerPath): Promise<RequestHandler | undefined> {
+  if (!existsSync(path)) return undefined;
+  const module = (await import(pathToFileURL(path).href)) as { handler: RequestHandler };
+  return module.handler;
+}
+
+/** Starts one server process's worth of Quorum: HTTP + Socket.IO on one port. */
+export async function startServer(
+  config: Config & { DATABASE_URL: string; REDIS_URL: string },
+  options: { logger?: Logger; pages?: RequestHandler | null; queuePrefix?: string } = {},
+): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger('server', config.LOG_LEVEL);
+  const database = openDatabase(config.DATABASE_URL, { max: 10 });
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
+  redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
+  const queues = createQueues(config.REDIS_URL, options.queuePrefix);
+  const app: AppContext = {
+    config,
+    logger,
+    db: database.db,
+    redis,
+    queues,
+    loginLimiter: createLoginLimiter(redis, { maxAttempts: config.LOGIN_MAX_ATTEMPTS, windowSeconds: config.LOGIN_WINDOW_SECONDS }),
+    notify: silentNotifier,
+  };
+  let shuttingDown = false;
+  const pages = options.pages === null ? undefined : (options.pages ?? (await loadPagesHandler()));
+  const httpServer = createServer(createHttpApp(app, { pages, isShuttingDown: () => shuttingDown }));
+  const io = attachRealtime(app, httpServer);
+  const jobEvents = relayJobEvents(app, config.REDIS_URL, options.queuePrefix);
+
+  await new Promise<void>((resolveListen, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.PORT, config.HOST, () => resolveListen());
+  });
+  const address = httpServer.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
+
+  const housekeeping = setInterval(() => {
+    void (async () => {
+      try {
+        const requeued = await requeuePendingJobs(app.db, queues, 30_000);
+        if (requeued > 0) logger.info({ requeued }, 're-enqueued pending jobs');
+        await purgeExpiredSessions(app.db);
+      } catch (error) {
+        logger.warn({ err: error }, 'housekeeping failed');
+      }
+    })();
+  }, 30_000);
+  housekeeping.unref();
+
+  return {
+    url,
+    port,
+    app,
+    httpServer,
+    close: async () => {
+      shuttingDown = true;
+      clearInterval(housekeeping);
+      await io.close();
+      httpServer.closeAllConnections();
+      await jobEvents.close();
+      await queues.close();
+      redis.disconnect();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import type { Actor } from '../roles.ts';
+import { auditPolicy } from './audit.ts';
+import { coursePolicy } from './course.ts';
+import { evaluationPolicy, type EvaluationSubject } from './evaluation.ts';
+
+export type { EvaluationSubject } from './evaluation.ts';
+
+/** Every action a policy rules on, with the subject it needs (`null` when none). */
+export interface ActionSubjects {
+  'evaluation.create': null;
+  'evaluation.list': null;
+  'evaluation.read': EvaluationSubject;
+  'evaluation.transition': EvaluationSubject;
+  'dashboard.watch': null;
+  'course.list': null;
+  'audit.read': null;
+  'audit.verify': null;
+}
+export type Action = keyof ActionSubjects;
+
+const rules: { [A in Action]: (actor: Actor, subject: ActionSubjects[A]) => boolean } = {
+  'evaluation.create': (actor) => evaluationPolicy.create(actor),
+  'evaluation.list': (actor) => evaluationPolicy.list(actor),
+  'evaluation.read': (actor, subject) => evaluationPolicy.read(actor, subject),
+  'evaluation.transition': (actor, subject) => evaluationPolicy.transition(actor, subject),
+  'dashboard.watch': (actor) => evaluationPolicy.watchDashboard(actor),
+  'course.list': (actor) => coursePolicy.list(actor),
+  'audit.read': (actor) => auditPolicy.read(actor),
+  'audit.verify': (actor) => auditPolicy.verify(actor),
+};
+
+/** The single question every route, socket event and page asks: may this actor do this? */
+export function can<A extends Action>(actor: Actor | null | undefined, action: A, subject: ActionSubjects[A]): boolean {
+  if (!actor) return false;
+  return rules[action](actor, subject);
+}
+
+/** The actions an actor may take without a subject, for the UI to show or hide controls. */
+export type GlobalAbilities = Record<'evaluation.create' | 'dashboard.watch' | 'course.list' | 'audit.read', boolean>;
+
+/** Abilities carried in responses so the UI never re-derives the rules. */
+export function globalAbilities(actor: Actor | null | undefined): GlobalAbilities {
+  return {
+    'evaluation.create': can(actor, 'evaluation.create', null),
+    'dashboard.watch': can(actor, 'dashboard.watch', null),
+    'course.list': can(actor, 'course.list', null),
+    'audit.read': can(actor, 'audit.read', null),
+  };
+}

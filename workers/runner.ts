@@ -1,0 +1,69 @@
+import { Worker, type Job } from 'bullmq';
+import { openDatabase } from '../server/db/client.ts';
+import type { Logger } from '../server/logger.ts';
+import type { JobContext, RegisteredJob } from './base.ts';
+import { evaluationSummaryJob } from './evaluationSummary.ts';
+
+/** Every job kind this worker process runs. */
+export const jobDefinitions: RegisteredJob[] = [evaluationSummaryJob];
+
+export interface WorkerOptions {
+  databaseUrl: string;
+  redisUrl: string;
+  logger: Logger;
+  concurrency: number;
+  stalledIntervalMs: number;
+  lockDurationMs: number;
+  slowMs?: number;
+  prefix?: string;
+}
+
+/** Starts one BullMQ Worker per queue; each dispatches by job name to its definition. */
+export async function startWorkers(options: WorkerOptions) {
+  const database = openDatabase(options.databaseUrl, { max: options.concurrency + 2 });
+  const context: JobContext = { db: database.db, logger: options.logger, slowMs: options.slowMs ?? 0 };
+  const byQueue = new Map<string, RegisteredJob[]>();
+  for (const definition of jobDefinitions) byQueue.set(definition.queue, [...(byQueue.get(definition.queue) ?? []), definition]);
+
+  const workers = [...byQueue.entries()].map(([queue, definitions]) => {
+    const find = (job: Job) => definitions.find((definition) => definition.kind === job.name);
+    const worker = new Worker(
+      queue,
+      async (job) => {
+        const definition = find(job);
+        if (!definition) throw new Error(`no processor for ${job.name}`);
+        options.logger.info({ jobId: job.id, kind: job.name, attempt: job.attemptsMade + 1 }, 'job started');
+        return definition.run(job.data, job, context);
+      },
+      {
+        connection: { url: options.redisUrl, maxRetriesPerRequest: null },
+        prefix: options.prefix ?? 'quorum',
+        concurrency: options.concurrency,
+        stalledInterval: options.stalledIntervalMs,
+        lockDuration: options.lockDurationMs,
+      },
+    );
+    worker.on('error', (error) => options.logger.warn({ err: error, queue }, 'worker error'));
+    worker.on('completed', (job) => options.logger.info({ jobId: job.id, kind: job.name }, 'job completed'));
+    worker.on('failed', (job, error) => {
+      if (!job) return;
+      options.logger.warn({ jobId: job.id, kind: job.name, err: error }, 'job attempt failed');
+      const definition = find(job);
+      const lastAttempt = job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError';
+      if (definition && lastAttempt) {
+        definition.fail(job.data, error, context).catch((hookError: unknown) =>
+          options.logger.error({ err: hookError, jobId: job.id }, 'failure hook failed'),
+        );
+      }
+    });
+    return worker;
+  });
+  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+
+  return {
+    close: async () => {
+      await Promise.all(workers.map((worker) => worker.close()));
+      await database.close();
+    },
+  };
+}
