@@ -9,7 +9,7 @@ try {
   if (!config.DATABASE_URL || !config.REDIS_URL) {
     throw new ConfigError(['DATABASE_URL and REDIS_URL are required for a server process (npm start sets them).']);
   }
-  const running = await startServer({ ...config, DATABASE_URL: config.DATABASE_URL, REDIS_URL: config.REDIS_URL }, { logger });
+  const running = await startServer({ ...config, DATABASE_URL: config.DATABASE_URL, REDIS_URL: config.REDIS_URL }, { logger, queuePrefix: config.QUEUE_PREFIX });
   logger.info({ url: running.url }, 'server listening');
   process.send?.({ type: 'ready', url: running.url });
   let stopping = false;

@@ -17,6 +17,7 @@ try {
     stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
     lockDurationMs: config.WORKER_LOCK_DURATION_MS,
     slowMs: config.QUORUM_SLOW_JOBS_MS,
+    prefix: config.QUEUE_PREFIX,
   });
   logger.info('workers ready');
   process.send?.({ type: 'ready' });

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
-import type { AddressInfo, Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { servePGliteWire } from './pgliteWire.ts';
 
 export interface EmbeddedPostgres {
   url: string;
@@ -16,20 +16,16 @@ export interface EmbeddedPostgres {
 export async function startEmbeddedPostgres(options: { dataDir?: string; port?: number } = {}): Promise<EmbeddedPostgres> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const pglite = await PGlite.create(options.dataDir ?? 'memory://');
-  const socketServer = new PGLiteSocketServer({
-    db: pglite,
-    host: '127.0.0.1',
-    port: options.port ?? 0,
-    maxConnections: 64,
+  const server = servePGliteWire(pglite);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
-  await socketServer.start();
-  // The package keeps its net.Server private; with port 0 only the server knows the real port.
-  const netServer = (socketServer as unknown as { server: Server }).server;
-  const { port } = netServer.address() as AddressInfo;
+  const { port } = server.address() as AddressInfo;
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
     stop: async () => {
-      await socketServer.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
       await pglite.close();
     },
   };

@@ -39,7 +39,7 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
     REDIS_URL: redis.url,
   };
   const logger = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
-  const queuePrefix = `test-${randomBytes(4).toString('hex')}`;
+  const queuePrefix = config.QUEUE_PREFIX === 'quorum' ? `test-${randomBytes(4).toString('hex')}` : config.QUEUE_PREFIX;
   const pages = options.pages ? await loadPagesHandler() : null;
   if (options.pages && !pages) throw new Error('build/handler.js is missing: run `npm run build` first');
   const server = await startServer(config, { logger, pages, queuePrefix });
