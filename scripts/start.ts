@@ -13,6 +13,9 @@ import { DEMO_PASSWORD, demoUsers } from '../server/seed/demoData.ts';
 import { seedDemo } from '../server/seed/seedDemo.ts';
 
 // `npm start`: one command that runs the whole console on embedded defaults, supervised.
+// `npm run dev` (--dev): the same, but the server and workers restart on change and Vite serves
+// the pages with hot reload, proxying /api and Socket.IO to the server on PORT + 1.
+const dev = process.argv.includes('--dev');
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const logger = createLogger('launcher');
 
@@ -44,12 +47,12 @@ interface Supervised {
 }
 
 /** Runs a Node child and restarts it (with backoff) if it dies on its own. */
-function supervise(name: string, script: string, env: NodeJS.ProcessEnv): Supervised {
+function supervise(name: string, script: string, env: NodeJS.ProcessEnv, execArgv: string[] = [], args: string[] = []): Supervised {
   const state: Supervised = { name, child: null, stopping: false };
   let restarts = 0;
   const launch = () => {
     const startedAt = Date.now();
-    const child = fork(join(root, script), [], { cwd: root, env, stdio: 'inherit' });
+    const child = fork(join(root, script), args, { cwd: root, env, stdio: 'inherit', execArgv });
     state.child = child;
     child.on('exit', (code, signal) => {
       if (state.stopping) return;
@@ -74,7 +77,7 @@ async function stopChild(state: Supervised): Promise<void> {
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  buildPagesIfStale();
+  if (!dev) buildPagesIfStale();
 
   let redis: LocalRedis | null = null;
   let postgres: EmbeddedPostgres | null = null;
@@ -87,8 +90,20 @@ async function main(): Promise<void> {
   await database.close();
 
   const env = { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl };
-  const server = supervise('server', 'server/main.ts', env);
-  const worker = supervise('worker', 'workers/main.ts', env);
+  const watch = dev ? ['--watch-path=server', '--watch-path=shared', '--watch-path=workers'] : [];
+  const apiPort = dev ? config.PORT + 1 : config.PORT;
+  const server = supervise('server', 'server/main.ts', { ...env, PORT: String(apiPort) }, watch);
+  const worker = supervise('worker', 'workers/main.ts', env, watch);
+  const vite = dev
+    ? supervise('vite', 'node_modules/vite/bin/vite.js', { ...env, QUORUM_DEV_API: `http://127.0.0.1:${apiPort}` }, [], [
+        'dev',
+        '--port',
+        String(config.PORT),
+        '--host',
+        config.HOST,
+        '--strictPort',
+      ])
+    : null;
 
   let watchdog: NodeJS.Timeout | null = null;
   if (redis) {
@@ -115,7 +130,7 @@ async function main(): Promise<void> {
     stopping = true;
     console.log('\n[quorum] stopping…');
     if (watchdog) clearInterval(watchdog);
-    await Promise.all([stopChild(server), stopChild(worker)]);
+    await Promise.all([stopChild(server), stopChild(worker), ...(vite ? [stopChild(vite)] : [])]);
     await postgres?.stop();
     await redis?.stop();
     console.log('[quorum] stopped.');

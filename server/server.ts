@@ -86,12 +86,21 @@ export async function startServer(
     close: async () => {
       shuttingDown = true;
       clearInterval(housekeeping);
-      await io.close();
+      // Each step is bounded: a shutdown must finish even when Redis or the database is gone.
+      await bounded(io.close(), logger, 'socket.io');
       httpServer.closeAllConnections();
-      await jobEvents.close();
-      await queues.close();
+      await bounded(jobEvents.close(), logger, 'queue events');
+      await bounded(queues.close(), logger, 'queues');
       redis.disconnect();
-      await database.close();
+      await bounded(database.close(), logger, 'database');
     },
   };
+}
+
+async function bounded(work: Promise<unknown>, logger: Logger, what: string, ms = 3_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
+  const outcome = await Promise.race([work.then(() => 'done' as const, () => 'failed' as const), timeout]);
+  clearTimeout(timer);
+  if (outcome !== 'done') logger.warn({ what, outcome }, 'shutdown step did not finish cleanly');
 }

@@ -10,7 +10,7 @@ export interface SocketData {
 
 /** Socket.IO connections authenticate with the same session cookie as HTTP. */
 export function socketAuth(app: AppContext) {
-  return async (socket: Socket, next: (error?: Error) => void) => {
+  const authenticateSocket = async (socket: Socket, next: (error?: Error) => void) => {
     try {
       const token = parseCookies(socket.handshake.headers.cookie ?? '')[SESSION_COOKIE];
       const session = await findSession(app.db, token);
@@ -27,4 +27,5 @@ export function socketAuth(app: AppContext) {
       next(new Error('internal'));
     }
   };
+  return (socket: Socket, next: (error?: Error) => void): void => void authenticateSocket(socket, next);
 }

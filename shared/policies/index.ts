@@ -18,6 +18,18 @@ export interface ActionSubjects {
 }
 export type Action = keyof ActionSubjects;
 
+/** How a refusal names the action to a person: "You may not <label>." */
+export const actionLabels: Record<Action, string> = {
+  'evaluation.create': 'create evaluations',
+  'evaluation.list': 'see evaluations',
+  'evaluation.read': 'see this evaluation',
+  'evaluation.transition': 'change this evaluation',
+  'dashboard.watch': 'watch the evaluations dashboard',
+  'course.list': 'see courses',
+  'audit.read': 'read the audit log',
+  'audit.verify': 'verify the audit log',
+};
+
 const rules: { [A in Action]: (actor: Actor, subject: ActionSubjects[A]) => boolean } = {
   'evaluation.create': (actor) => evaluationPolicy.create(actor),
   'evaluation.list': (actor) => evaluationPolicy.list(actor),
