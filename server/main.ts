@@ -1,4 +1,6 @@
 import { ConfigError, loadConfig } from './config.ts';
+import { openDatabase } from './db/client.ts';
+import { runMigrations } from './db/migrate.ts';
 import { createLogger } from './logger.ts';
 import { startServer } from './server.ts';
 
@@ -9,6 +11,10 @@ try {
   if (!config.DATABASE_URL || !config.REDIS_URL) {
     throw new ConfigError(['DATABASE_URL and REDIS_URL are required for a server process (npm start sets them).']);
   }
+  // Every server process brings the schema up to date; the advisory lock lets N start at once.
+  const migrator = openDatabase(config.DATABASE_URL, { max: 1 });
+  await runMigrations(migrator);
+  await migrator.close();
   const running = await startServer({ ...config, DATABASE_URL: config.DATABASE_URL, REDIS_URL: config.REDIS_URL }, { logger, queuePrefix: config.QUEUE_PREFIX });
   logger.info({ url: running.url }, 'server listening');
   process.send?.({ type: 'ready', url: running.url });
