@@ -32,11 +32,13 @@ function buildPagesIfStale(): void {
   const sources = ['app', 'shared', 'svelte.config.js', 'vite.config.ts', 'package-lock.json'].map((path) => join(root, path));
   if (existsSync(stamp) && statSync(stamp).mtimeMs >= Math.max(...sources.map(newestMtime))) return;
   console.log('[quorum] building the console pages…');
-  const result = spawnSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-  if (result.status !== 0) throw new Error('vite build failed');
+  for (const [tool, args] of [
+    ['node_modules/@sveltejs/kit/svelte-kit.js', ['sync']],
+    ['node_modules/vite/bin/vite.js', ['build', '--logLevel', 'warn']],
+  ] as const) {
+    const result = spawnSync(process.execPath, [join(root, tool), ...args], { cwd: root, stdio: 'inherit' });
+    if (result.status !== 0) throw new Error(`${tool} ${args.join(' ')} failed`);
+  }
   writeFileSync(stamp, new Date().toISOString());
 }
 
