@@ -7,7 +7,7 @@ import { recordAudit } from '../audit/auditLog.ts';
 import { authorize } from '../auth/authorize.ts';
 import type { AppContext } from '../context.ts';
 import { evaluations } from '../db/schema.ts';
-import { evaluationContext, evaluationSubject, findEvaluation } from '../domain/evaluations.ts';
+import { evaluationContext, findEvaluation, loadEvaluationSubject } from '../domain/evaluations.ts';
 import { inTransaction } from './unitOfWork.ts';
 
 /** Moves an evaluation one step through its workflow, if the actor may and every guard holds. */
@@ -19,12 +19,13 @@ export async function transitionEvaluation(
   return inTransaction(app, async (tx, after) => {
     const row = await findEvaluation(tx, input.evaluationId, { forUpdate: true });
     if (!row) throw errors.notFound('Evaluation');
-    authorize(actor, 'evaluation.transition', evaluationSubject(row));
+    const subject = await loadEvaluationSubject(tx, row);
+    authorize(actor, 'evaluation.transition', subject);
     const from = row.status as EvaluationState;
     if (from !== input.expectedState) {
       throw errors.conflict(`The evaluation is now ${from.replaceAll('_', ' ')}; refresh and try again.`, { status: from });
     }
-    const check = checkTransition(evaluationMachine, from, input.action, actor.role, evaluationContext(row));
+    const check = checkTransition(evaluationMachine, from, input.action, actor.role, evaluationContext(row, subject));
     if (!check.ok) {
       if (check.reason === 'role_not_allowed') throw errors.forbidden(check.message, { reason: check.reason });
       throw errors.invalidTransition(check.message, {

@@ -70,6 +70,8 @@ export const courses = pgTable(
     title: text('title').notNull(),
     subject: text('subject').notNull(),
     partnerInstitution: text('partner_institution').notNull(),
+    /** Email domain of the partner institution (e.g. duke.edu), for conflict-of-interest checks. */
+    partnerDomain: text('partner_domain'),
     description: text('description').notNull(),
     contactHours: integer('contact_hours').notNull(),
     syllabus: jsonb('syllabus').$type<{ week: number; title: string; topics: string[] }[]>().notNull(),
@@ -155,3 +157,69 @@ export const jobs = pgTable(
   },
   (table) => [index('jobs_subject_idx').on(table.subjectType, table.subjectId)],
 );
+
+export const seatRoles = ['chair', 'subject_expert', 'member'] as const;
+
+/** A reviewer's seat on an evaluation's panel; removal is a timestamp, never a delete. */
+export const panelSeats = pgTable(
+  'panel_seats',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    evaluationId: uuid('evaluation_id')
+      .notNull()
+      .references(() => evaluations.id),
+    reviewerId: uuid('reviewer_id')
+      .notNull()
+      .references(() => users.id),
+    seatRole: text('seat_role', { enum: seatRoles }).notNull(),
+    seatedBy: uuid('seated_by')
+      .notNull()
+      .references(() => users.id),
+    /** Set when a coordinator seated the reviewer despite a detected conflict. */
+    conflictOverride: text('conflict_override'),
+    removedAt: timestamp('removed_at', { withTimezone: true }),
+    ...timestamps,
+  },
+  (table) => [
+    uniqueIndex('panel_seats_active_unique').on(table.evaluationId, table.reviewerId).where(sql`${table.removedAt} is null`),
+    index('panel_seats_reviewer_idx').on(table.reviewerId),
+  ],
+);
+
+/** A conflict of interest a reviewer declared on an evaluation. */
+export const conflictDeclarations = pgTable(
+  'conflict_declarations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    evaluationId: uuid('evaluation_id')
+      .notNull()
+      .references(() => evaluations.id),
+    reviewerId: uuid('reviewer_id')
+      .notNull()
+      .references(() => users.id),
+    reason: text('reason').notNull(),
+    ...timestamps,
+  },
+  (table) => [index('conflicts_evaluation_idx').on(table.evaluationId, table.reviewerId)],
+);
+
+/** The append-only log of a collaborative document's Yjs updates: an update is acknowledged once stored here. */
+export const documentUpdates = pgTable(
+  'document_updates',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    documentId: text('document_id').notNull(),
+    update: bytea('update').notNull(),
+    actorId: uuid('actor_id'),
+    ...timestamps,
+  },
+  (table) => [index('document_updates_doc_idx').on(table.documentId, table.id)],
+);
+
+/** A compacted document state: every update up to `throughUpdateId` merged into one. */
+export const documentSnapshots = pgTable('document_snapshots', {
+  documentId: text('document_id').primaryKey(),
+  state: bytea('state').notNull(),
+  throughUpdateId: bigint('through_update_id', { mode: 'number' }).notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});

@@ -3,7 +3,8 @@ import { auditPolicy } from './audit.ts';
 import { coursePolicy } from './course.ts';
 import { evaluationPolicy, type EvaluationSubject } from './evaluation.ts';
 
-export type { EvaluationSubject } from './evaluation.ts';
+export type { EvaluationSubject, PanelSeatFacts, SeatRole } from './evaluation.ts';
+export { activeSeat } from './evaluation.ts';
 
 /** Every action a policy rules on, with the subject it needs (`null` when none). */
 export interface ActionSubjects {
@@ -11,6 +12,10 @@ export interface ActionSubjects {
   'evaluation.list': null;
   'evaluation.read': EvaluationSubject;
   'evaluation.transition': EvaluationSubject;
+  'panel.manage': EvaluationSubject;
+  'conflict.declare': EvaluationSubject;
+  'worksheet.read': EvaluationSubject;
+  'worksheet.write': EvaluationSubject;
   'dashboard.watch': null;
   'course.list': null;
   'audit.read': null;
@@ -24,6 +29,10 @@ export const actionLabels: Record<Action, string> = {
   'evaluation.list': 'see evaluations',
   'evaluation.read': 'see this evaluation',
   'evaluation.transition': 'change this evaluation',
+  'panel.manage': 'change this panel',
+  'conflict.declare': 'declare a conflict on this evaluation',
+  'worksheet.read': 'open this worksheet',
+  'worksheet.write': 'edit this worksheet',
   'dashboard.watch': 'watch the evaluations dashboard',
   'course.list': 'see courses',
   'audit.read': 'read the audit log',
@@ -35,6 +44,10 @@ const rules: { [A in Action]: (actor: Actor, subject: ActionSubjects[A]) => bool
   'evaluation.list': (actor) => evaluationPolicy.list(actor),
   'evaluation.read': (actor, subject) => evaluationPolicy.read(actor, subject),
   'evaluation.transition': (actor, subject) => evaluationPolicy.transition(actor, subject),
+  'panel.manage': (actor, subject) => evaluationPolicy.managePanel(actor, subject),
+  'conflict.declare': (actor, subject) => evaluationPolicy.declareConflict(actor, subject),
+  'worksheet.read': (actor, subject) => evaluationPolicy.readWorksheet(actor, subject),
+  'worksheet.write': (actor, subject) => evaluationPolicy.writeWorksheet(actor, subject),
   'dashboard.watch': (actor) => evaluationPolicy.watchDashboard(actor),
   'course.list': (actor) => coursePolicy.list(actor),
   'audit.read': (actor) => auditPolicy.read(actor),

@@ -12,7 +12,7 @@ describe('policies', () => {
   });
 
   it('shows a reviewer only the evaluations they are seated on', () => {
-    const evaluation = { id: 'e1', seatedReviewerIds: ['reviewer-1'] };
+    const evaluation = { id: 'e1', status: 'deliberation' as const, seats: [{ reviewerId: 'reviewer-1', seatRole: 'member' as const, conflicted: false }] };
     expect(can(actor('reviewer', 'reviewer-1'), 'evaluation.read', evaluation)).toBe(true);
     expect(can(actor('reviewer', 'reviewer-2'), 'evaluation.read', evaluation)).toBe(false);
     expect(can(actor('proctor'), 'evaluation.read', evaluation)).toBe(false);
@@ -32,5 +32,27 @@ describe('policies', () => {
       'audit.read': false,
     });
     expect(globalAbilities(actor('reviewer'))['evaluation.create']).toBe(false);
+  });
+
+  it('bars a conflicted panelist at once and limits worksheet edits to seated panelists in deliberation', () => {
+    const seat = { reviewerId: 'reviewer-1', seatRole: 'chair' as const, conflicted: false };
+    const deliberating = { id: 'e1', status: 'deliberation' as const, seats: [seat] };
+    const reviewer = actor('reviewer', 'reviewer-1');
+    expect(can(reviewer, 'worksheet.write', deliberating)).toBe(true);
+    expect(can(reviewer, 'worksheet.write', { ...deliberating, seats: [{ ...seat, conflicted: true }] })).toBe(false);
+    expect(can(reviewer, 'evaluation.read', { ...deliberating, seats: [{ ...seat, conflicted: true }] })).toBe(false);
+    expect(can(reviewer, 'worksheet.write', { ...deliberating, status: 'finalized' })).toBe(false);
+    expect(can(reviewer, 'worksheet.read', { ...deliberating, status: 'finalized' })).toBe(true);
+    expect(can(actor('coordinator'), 'worksheet.read', deliberating)).toBe(true);
+    expect(can(actor('coordinator'), 'worksheet.write', deliberating)).toBe(false);
+    expect(can(actor('reviewer', 'reviewer-2'), 'worksheet.read', deliberating)).toBe(false);
+    expect(can(reviewer, 'worksheet.read', { ...deliberating, status: 'panel_forming' })).toBe(false);
+  });
+
+  it('lets coordinators manage a panel only while it is being formed', () => {
+    const forming = { id: 'e1', status: 'panel_forming' as const, seats: [] };
+    expect(can(actor('coordinator'), 'panel.manage', forming)).toBe(true);
+    expect(can(actor('coordinator'), 'panel.manage', { ...forming, status: 'deliberation' })).toBe(false);
+    expect(can(actor('reviewer'), 'panel.manage', forming)).toBe(false);
   });
 });

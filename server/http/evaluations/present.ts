@@ -7,7 +7,7 @@ import { availableTransitions } from '../../../shared/workflow/engine.ts';
 import { evaluationMachine, type EvaluationState } from '../../../shared/workflow/evaluation.ts';
 import type { DbOrTx } from '../../db/client.ts';
 import { courses, evaluations, jobs, providers, users } from '../../db/schema.ts';
-import { evaluationContext, evaluationSubject } from '../../domain/evaluations.ts';
+import { evaluationContext, loadEvaluationSubjects } from '../../domain/evaluations.ts';
 
 type JobRow = typeof jobs.$inferSelect;
 
@@ -34,7 +34,8 @@ export async function loadEvaluationViews(db: DbOrTx, actor: Actor, ids?: string
     .innerJoin(providers, eq(providers.id, courses.providerId))
     .innerJoin(creator, eq(creator.id, evaluations.createdBy));
   const rows = await (ids ? base.where(inArray(evaluations.id, ids)) : base).orderBy(desc(evaluations.createdAt)).limit(500);
-  const visible = rows.filter((row) => can(actor, 'evaluation.read', evaluationSubject(row.evaluation)));
+  const subjects = await loadEvaluationSubjects(db, rows.map((row) => row.evaluation));
+  const visible = rows.filter((row) => can(actor, 'evaluation.read', subjects.get(row.evaluation.id)!));
   if (visible.length === 0) return [];
 
   const jobRows = await db
@@ -47,8 +48,9 @@ export async function loadEvaluationViews(db: DbOrTx, actor: Actor, ids?: string
 
   return visible.map(({ evaluation, course, provider, creator: createdBy }) => {
     const job = latestJob.get(evaluation.id);
-    const transitions = can(actor, 'evaluation.transition', evaluationSubject(evaluation))
-      ? availableTransitions(evaluationMachine, evaluation.status as EvaluationState, actor.role, evaluationContext(evaluation))
+    const subject = subjects.get(evaluation.id)!;
+    const transitions = can(actor, 'evaluation.transition', subject)
+      ? availableTransitions(evaluationMachine, evaluation.status as EvaluationState, actor.role, evaluationContext(evaluation, subject))
       : [];
     return {
       id: evaluation.id,

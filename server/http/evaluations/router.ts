@@ -7,7 +7,7 @@ import { authorize } from '../../auth/authorize.ts';
 import { createEvaluation } from '../../commands/createEvaluation.ts';
 import { transitionEvaluation } from '../../commands/transitionEvaluation.ts';
 import type { AppContext } from '../../context.ts';
-import { evaluationSubject, findEvaluation } from '../../domain/evaluations.ts';
+import { findEvaluation, loadEvaluationSubject } from '../../domain/evaluations.ts';
 import { endpoint } from '../pipeline.ts';
 import { loadEvaluationViews } from './present.ts';
 
@@ -37,7 +37,7 @@ export function evaluationsRouter(app: AppContext): Router {
     endpoint(app, { params: idParamsSchema }, async ({ actor, params }) => {
       const row = await findEvaluation(app.db, params.id);
       if (!row) throw errors.notFound('Evaluation');
-      authorize(actor, 'evaluation.read', evaluationSubject(row));
+      authorize(actor, 'evaluation.read', await loadEvaluationSubject(app.db, row));
       const [view] = await loadEvaluationViews(app.db, actor, [row.id]);
       return { evaluation: view };
     }),
