@@ -94,6 +94,16 @@ export const evaluations = pgTable(
     status: text('status').notNull(),
     panelSize: integer('panel_size').notNull(),
     reviewDueOn: date('review_due_on', { mode: 'string' }),
+    /** Due date per phase, e.g. { panel_forming: '2027-01-10', independent_review: '2027-02-01' }. */
+    phaseDueDates: jsonb('phase_due_dates').$type<Partial<Record<string, string>>>().notNull().default(sql`'{}'::jsonb`),
+    /** How votes decide: by default a majority of the seated reviewers, chair included. */
+    quorumRule: text('quorum_rule', { enum: ['majority_of_seated', 'two_thirds_of_seated', 'unanimous'] })
+      .notNull()
+      .default('majority_of_seated'),
+    /** Set when finalized as conditional: what must be met, and by when. */
+    conditions: jsonb('conditions').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    conditionsDueOn: date('conditions_due_on', { mode: 'string' }),
+    conditionsMetOn: date('conditions_met_on', { mode: 'string' }),
     createdBy: uuid('created_by')
       .notNull()
       .references(() => users.id),
@@ -222,4 +232,132 @@ export const documentSnapshots = pgTable('document_snapshots', {
   state: bytea('state').notNull(),
   throughUpdateId: bigint('through_update_id', { mode: 'number' }).notNull(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** A credit line as the National Guide phrases it. */
+export interface CreditLine {
+  semesterHours: number;
+  level: 'vocational_certificate' | 'lower_division' | 'upper_division' | 'graduate';
+  subject: string;
+}
+
+/** One reviewer's independent rubric review: private until submitted (independent-then-discuss). */
+export const independentReviews = pgTable(
+  'independent_reviews',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    evaluationId: uuid('evaluation_id')
+      .notNull()
+      .references(() => evaluations.id),
+    reviewerId: uuid('reviewer_id')
+      .notNull()
+      .references(() => users.id),
+    /** Per rubric standard id: met or not (null while undecided) and a comment. */
+    standards: jsonb('standards').$type<Record<string, { met: boolean | null; comment: string }>>().notNull().default(sql`'{}'::jsonb`),
+    proposedCredit: jsonb('proposed_credit').$type<CreditLine[]>().notNull().default(sql`'[]'::jsonb`),
+    comments: text('comments').notNull().default(''),
+    status: text('status', { enum: ['draft', 'submitted'] }).notNull().default('draft'),
+    submittedAt: timestamp('submitted_at', { withTimezone: true }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    ...timestamps,
+  },
+  (table) => [uniqueIndex('independent_reviews_unique').on(table.evaluationId, table.reviewerId)],
+);
+
+/** A recommendation the chair puts to the panel. */
+export const motions = pgTable(
+  'motions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    evaluationId: uuid('evaluation_id')
+      .notNull()
+      .references(() => evaluations.id),
+    putBy: uuid('put_by')
+      .notNull()
+      .references(() => users.id),
+    creditLines: jsonb('credit_lines').$type<CreditLine[]>().notNull(),
+    validFrom: date('valid_from', { mode: 'string' }).notNull(),
+    validUntil: date('valid_until', { mode: 'string' }).notNull(),
+    summary: text('summary').notNull(),
+    learningOutcomes: jsonb('learning_outcomes').$type<string[]>().notNull(),
+    status: text('status', { enum: ['open', 'carried', 'failed', 'withdrawn'] }).notNull().default('open'),
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+    ...timestamps,
+  },
+  (table) => [
+    index('motions_evaluation_idx').on(table.evaluationId),
+    uniqueIndex('motions_one_open').on(table.evaluationId).where(sql`${table.status} = 'open'`),
+  ],
+);
+
+/** One panelist's vote on a motion; one per panelist. */
+export const votes = pgTable(
+  'votes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    motionId: uuid('motion_id')
+      .notNull()
+      .references(() => motions.id),
+    voterId: uuid('voter_id')
+      .notNull()
+      .references(() => users.id),
+    choice: text('choice', { enum: ['approve', 'reject', 'abstain'] }).notNull(),
+    note: text('note'),
+    ...timestamps,
+  },
+  (table) => [uniqueIndex('votes_one_per_voter').on(table.motionId, table.voterId)],
+);
+
+/** A published recommendation version: immutable once written; a change is a new version. */
+export const recommendations = pgTable(
+  'recommendations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    courseId: uuid('course_id')
+      .notNull()
+      .references(() => courses.id),
+    evaluationId: uuid('evaluation_id')
+      .notNull()
+      .references(() => evaluations.id),
+    motionId: uuid('motion_id')
+      .notNull()
+      .references(() => motions.id),
+    version: integer('version').notNull(),
+    creditLines: jsonb('credit_lines').$type<CreditLine[]>().notNull(),
+    validFrom: date('valid_from', { mode: 'string' }).notNull(),
+    validUntil: date('valid_until', { mode: 'string' }).notNull(),
+    summary: text('summary').notNull(),
+    learningOutcomes: jsonb('learning_outcomes').$type<string[]>().notNull(),
+    /** The panel as published: names, institutions and seat roles. */
+    panel: jsonb('panel').$type<{ name: string; institution: string; seatRole: string }[]>().notNull(),
+    conditions: jsonb('conditions').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    supersedesId: uuid('supersedes_id'),
+    publishedBy: uuid('published_by')
+      .notNull()
+      .references(() => users.id),
+    publishedAt: timestamp('published_at', { withTimezone: true }).notNull().defaultNow(),
+    /** sha256 of the canonical record; the signature arrives with the credential issue. */
+    contentHash: text('content_hash').notNull(),
+    signature: text('signature'),
+  },
+  (table) => [
+    uniqueIndex('recommendations_course_version').on(table.courseId, table.version),
+    index('recommendations_evaluation_idx').on(table.evaluationId),
+  ],
+);
+
+/** Revocation is a record of its own, never an edit of the recommendation. */
+export const recommendationRevocations = pgTable('recommendation_revocations', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  recommendationId: uuid('recommendation_id')
+    .notNull()
+    .unique()
+    .references(() => recommendations.id),
+  reason: text('reason').notNull(),
+  revokedBy: uuid('revoked_by')
+    .notNull()
+    .references(() => users.id),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }).notNull().defaultNow(),
+  contentHash: text('content_hash').notNull(),
+  signature: text('signature'),
 });
