@@ -156,7 +156,7 @@ describe.each(databaseKinds)('evaluations API on %s', (kind) => {
     const created = await coordinator.post<{ evaluation: Evaluation }>('/api/evaluations', { courseId: course.id });
     const id = created.body.evaluation.id;
     const [job] = await stack.database.db.select().from(jobs).where(eq(jobs.subjectId, id));
-    await eventually(async () => (await stack.database.db.select().from(jobs).where(eq(jobs.id, job!.id)))[0]?.state === 'done');
+    await eventually(async () => (await stack.server.app.queues.evaluations.getJobState(job!.id)) === 'completed');
     // Simulate a job that never reached Redis: reset the row and drop the BullMQ copy.
     await stack.database.db.update(jobs).set({ state: 'queued', progress: 0, artifactSha256: null, updatedAt: new Date(0) }).where(eq(jobs.id, job!.id));
     await stack.server.app.queues.evaluations.remove(job!.id);
