@@ -41,7 +41,8 @@ export async function startServer(
   const database = openDatabase(config.DATABASE_URL, { max: 10 });
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
   redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
-  const queues = createQueues(config.REDIS_URL, options.queuePrefix);
+  const prefix = options.queuePrefix ?? config.QUEUE_PREFIX;
+  const queues = createQueues(config.REDIS_URL, prefix);
   const app: AppContext = {
     config,
     logger,
@@ -54,8 +55,10 @@ export async function startServer(
   let shuttingDown = false;
   const pages = options.pages === null ? undefined : (options.pages ?? (await loadPagesHandler()));
   const httpServer = createServer(createHttpApp(app, { pages, isShuttingDown: () => shuttingDown }));
-  const io = attachRealtime(app, httpServer);
-  const jobEvents = relayJobEvents(app, config.REDIS_URL, options.queuePrefix);
+  const adapterRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  adapterRedis.on('error', (error) => logger.warn({ err: error }, 'socket.io adapter redis error'));
+  const io = attachRealtime(app, httpServer, adapterRedis, prefix);
+  const jobEvents = relayJobEvents(app, config.REDIS_URL, prefix);
 
   await new Promise<void>((resolveListen, reject) => {
     httpServer.once('error', reject);
@@ -92,6 +95,7 @@ export async function startServer(
       await bounded(jobEvents.close(), logger, 'queue events');
       await bounded(queues.close(), logger, 'queues');
       redis.disconnect();
+      adapterRedis.disconnect();
       await bounded(database.close(), logger, 'database');
     },
   };
