@@ -23,6 +23,8 @@ try {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'server stopping');
+    // Closing Redis connections rejects their pending blocking reads (adapter, queue events): expected now.
+    process.on('unhandledRejection', (reason) => logger.debug({ err: reason }, 'rejection during shutdown'));
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
     await running.close();
