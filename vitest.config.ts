@@ -8,6 +8,8 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Bounds how long expect.poll waits for a page or a process to catch up (not a speed assertion).
+    expect: { poll: { timeout: 15_000 } },
     globalSetup: ['test/support/globalSetup.ts'],
     reporters: ['default'],
   },

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { documentLimits } from '../shared/realtime/documents.ts';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -30,6 +31,14 @@ export const configSchema = z.object({
   WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   SEED_DEMO: booleanFlag.default(true),
   QUORUM_SLOW_JOBS_MS: z.coerce.number().int().min(0).max(600_000).default(0),
+  REGISTRY_MAX_REQUESTS: z.coerce.number().int().min(1).max(100_000).default(300),
+  REGISTRY_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  // Collaborative documents (worksheets): see shared/realtime/documents.ts for the defaults' reasons.
+  DOC_MAX_UPDATE_BYTES: z.coerce.number().int().min(1024).max(900_000).default(documentLimits.maxUpdateBytes),
+  DOC_MAX_BYTES: z.coerce.number().int().min(16_384).max(512 * 1024 * 1024).default(documentLimits.maxDocumentBytes),
+  DOC_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).max(1000).default(documentLimits.maxConnectionsPerUser),
+  DOC_IDLE_UNLOAD_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
+  DOC_COMPACT_EVERY: z.coerce.number().int().min(2).max(1_000_000).default(500),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

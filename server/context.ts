@@ -4,6 +4,7 @@ import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
 import type { Logger } from './logger.ts';
 import type { Queues } from './queues/queues.ts';
+import type { DocumentHub } from './realtime/documents/hub.ts';
 import type { Notifier } from './realtime/notifier.ts';
 
 /** What every route, socket handler and command is given: the process's long-lived parts. */
@@ -16,4 +17,6 @@ export interface AppContext {
   loginLimiter: LoginLimiter;
   /** Set once Socket.IO is attached; pushes live events after commit. */
   notify: Notifier;
+  /** Set once Socket.IO is attached: the collaborative documents this process holds (null in workers). */
+  documents: DocumentHub | null;
 }

@@ -51,6 +51,7 @@ export async function startServer(
     queues,
     loginLimiter: createLoginLimiter(redis, { maxAttempts: config.LOGIN_MAX_ATTEMPTS, windowSeconds: config.LOGIN_WINDOW_SECONDS }),
     notify: silentNotifier,
+    documents: null,
   };
   let shuttingDown = false;
   const pages = options.pages === null ? undefined : (options.pages ?? (await loadPagesHandler()));
@@ -90,6 +91,8 @@ export async function startServer(
       shuttingDown = true;
       clearInterval(housekeeping);
       // Each step is bounded: a shutdown must finish even when Redis or the database is gone.
+      // Queued document updates are stored (and acked) before the sockets go.
+      await bounded(app.documents?.close() ?? Promise.resolve(), logger, 'documents');
       await bounded(io.close(), logger, 'socket.io');
       httpServer.closeAllConnections();
       await bounded(jobEvents.close(), logger, 'queue events');

@@ -12,6 +12,9 @@ export const errorStatus = {
   not_found: 404,
   conflict: 409,
   invalid_transition: 409,
+  already_voted: 409,
+  motion_closed: 409,
+  recommendation_immutable: 409,
   payload_too_large: 413,
   rate_limited: 429,
   internal: 500,
@@ -64,6 +67,14 @@ export const errors = {
   conflict: (message: string, details?: unknown) => new AppError('conflict', message, details),
   invalidTransition: (message: string, details?: unknown) =>
     new AppError('invalid_transition', message, details),
+  alreadyVoted: () => new AppError('already_voted', 'You have already voted on this motion; a vote cannot be changed.'),
+  motionClosed: (status: string) =>
+    new AppError('motion_closed', `This motion is ${status}: it no longer takes votes.`, { status }),
+  recommendationImmutable: () =>
+    new AppError(
+      'recommendation_immutable',
+      'A published recommendation cannot be changed: publish a new version (re-review) or revoke it.',
+    ),
   tooLarge: (message = 'The payload is too large.') => new AppError('payload_too_large', message),
   rateLimited: (retryAfterSeconds: number) =>
     new AppError('rate_limited', 'Too many attempts. Try again later.', { retryAfterSeconds }),

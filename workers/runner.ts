@@ -2,10 +2,12 @@ import { Worker, type Job } from 'bullmq';
 import { openDatabase } from '../server/db/client.ts';
 import type { Logger } from '../server/logger.ts';
 import type { JobContext, RegisteredJob } from './base.ts';
+import { compactDocumentJob } from './compactDocument.ts';
 import { evaluationSummaryJob } from './evaluationSummary.ts';
+import { reReviewSweepJob, scheduleReReviewSweep } from './reReviewSweep.ts';
 
 /** Every job kind this worker process runs. */
-export const jobDefinitions: RegisteredJob[] = [evaluationSummaryJob];
+export const jobDefinitions: RegisteredJob[] = [evaluationSummaryJob, compactDocumentJob, reReviewSweepJob];
 
 export interface WorkerOptions {
   databaseUrl: string;
@@ -59,6 +61,7 @@ export async function startWorkers(options: WorkerOptions) {
     return worker;
   });
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  await scheduleReReviewSweep(options.redisUrl, options.prefix ?? 'quorum');
 
   return {
     close: async () => {

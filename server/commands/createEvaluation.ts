@@ -26,7 +26,9 @@ export async function createEvaluation(app: AppContext, actor: Actor, input: Cre
         cycle: body.cycle,
         status: evaluationMachine.initial,
         panelSize: body.panelSize,
-        reviewDueOn: body.reviewDueOn ?? null,
+        reviewDueOn: body.reviewDueOn ?? body.phaseDueDates.independent_review ?? null,
+        phaseDueDates: body.phaseDueDates,
+        quorumRule: body.quorumRule,
         createdBy: actor.id,
       })
       .returning();

@@ -2,12 +2,15 @@ import { eq } from 'drizzle-orm';
 import { errors } from '../../shared/errors.ts';
 import type { Actor } from '../../shared/roles.ts';
 import { checkTransition } from '../../shared/workflow/engine.ts';
-import { evaluationMachine, type EvaluationState } from '../../shared/workflow/evaluation.ts';
+import { commandOnlySteps, evaluationMachine, type EvaluationState } from '../../shared/workflow/evaluation.ts';
 import { recordAudit } from '../audit/auditLog.ts';
 import { authorize } from '../auth/authorize.ts';
 import type { AppContext } from '../context.ts';
 import { evaluations } from '../db/schema.ts';
 import { evaluationContext, findEvaluation, loadEvaluationSubject } from '../domain/evaluations.ts';
+import { loadMotionFacts } from '../domain/motions.ts';
+import { loadSubmittedReviewerIds } from '../domain/reviews.ts';
+import { revokeDocumentAccess } from '../realtime/documents/access.ts';
 import { inTransaction } from './unitOfWork.ts';
 
 /** Moves an evaluation one step through its workflow, if the actor may and every guard holds. */
@@ -25,12 +28,23 @@ export async function transitionEvaluation(
     if (from !== input.expectedState) {
       throw errors.conflict(`The evaluation is now ${from.replaceAll('_', ' ')}; refresh and try again.`, { status: from });
     }
-    const check = checkTransition(evaluationMachine, from, input.action, actor.role, evaluationContext(row, subject));
+    const facts = {
+      submittedReviewerIds: (await loadSubmittedReviewerIds(tx, [row.id])).get(row.id),
+      motion: (await loadMotionFacts(tx, [row.id])).get(row.id),
+    };
+    const check = checkTransition(evaluationMachine, from, input.action, actor.role, evaluationContext(row, subject, facts));
     if (!check.ok) {
       if (check.reason === 'role_not_allowed') throw errors.forbidden(check.message, { reason: check.reason });
       throw errors.invalidTransition(check.message, {
         reason: check.reason,
         failures: check.reason === 'guard_failed' ? check.failures : [],
+      });
+    }
+    // Allowed by the workflow, but a step that records data goes through its own command.
+    if (commandOnlySteps.includes(input.action)) {
+      throw errors.invalidTransition(`"${input.action.replaceAll('_', ' ')}" is taken through its own form (it records a motion, conditions, a version or a reason).`, {
+        reason: 'needs_command',
+        failures: [],
       });
     }
     const [updated] = await tx
@@ -48,6 +62,8 @@ export async function transitionEvaluation(
       after: { status: updated.status },
     });
     after.push(() => app.notify.evaluationChanged(row.id, updated.status));
+    // A new phase may close the worksheet to some readers (e.g. withdrawn): re-check sockets in it.
+    after.push(async () => void (await revokeDocumentAccess(app, row.id)));
     return updated;
   });
 }

@@ -23,18 +23,17 @@ export async function loadEvaluationSubjects(db: DbOrTx, rows: readonly Evaluati
   const subjects = new Map<string, EvaluationSubject>();
   if (rows.length === 0) return subjects;
   const ids = rows.map((row) => row.id);
-  const [seatRows, declarationRows, courseRows] = await Promise.all([
-    db
+  // One query at a time: on a transaction's client, concurrent queries are deprecated by node-postgres.
+  const seatRows = await db
       .select({ seat: panelSeats, reviewer: { email: users.email, institution: users.institution } })
       .from(panelSeats)
       .innerJoin(users, eq(users.id, panelSeats.reviewerId))
-      .where(and(inArray(panelSeats.evaluationId, ids), isNull(panelSeats.removedAt))),
-    db.select().from(conflictDeclarations).where(inArray(conflictDeclarations.evaluationId, ids)),
-    db
+      .where(and(inArray(panelSeats.evaluationId, ids), isNull(panelSeats.removedAt)));
+  const declarationRows = await db.select().from(conflictDeclarations).where(inArray(conflictDeclarations.evaluationId, ids));
+  const courseRows = await db
       .select({ id: courses.id, partnerInstitution: courses.partnerInstitution, partnerDomain: courses.partnerDomain })
       .from(courses)
-      .where(inArray(courses.id, [...new Set(rows.map((row) => row.courseId))])),
-  ]);
+      .where(inArray(courses.id, [...new Set(rows.map((row) => row.courseId))]));
   const courseById = new Map(courseRows.map((course) => [course.id, course]));
   for (const row of rows) {
     const course = courseById.get(row.courseId);
@@ -65,9 +64,22 @@ export async function loadEvaluationSubject(db: DbOrTx, row: EvaluationRow): Pro
   return subject;
 }
 
-/** The facts the Evaluation workflow guards read. Reviews, motions and conditions arrive with later steps. */
-export function evaluationContext(row: Pick<EvaluationRow, 'panelSize'>, subject: EvaluationSubject): EvaluationContext {
+/** Facts loaded beside the row and subject (e.g. by `loadMotionFacts` in ./motions.ts); absent ones read as "nothing yet". */
+export interface EvaluationFacts {
+  motion?: EvaluationContext['motion'];
+  /** Reviewers whose independent review is submitted (see `loadSubmittedReviewerIds` in ./reviews.ts). */
+  submittedReviewerIds?: readonly string[];
+}
+
+/** The facts the Evaluation workflow guards read. */
+export function evaluationContext(
+  row: Pick<EvaluationRow, 'panelSize' | 'conditions' | 'conditionsMetOn'>,
+  subject: EvaluationSubject,
+  facts: EvaluationFacts = {},
+): EvaluationContext {
   const seated = subject.seats.filter((seat) => !seat.conflicted);
+  // Only current, unconflicted panelists' reviews count: a removed or conflicted reviewer's review does not.
+  const submitted = seated.filter((seat) => facts.submittedReviewerIds?.includes(seat.reviewerId) === true).length;
   return {
     panel: {
       size: row.panelSize,
@@ -75,8 +87,8 @@ export function evaluationContext(row: Pick<EvaluationRow, 'panelSize'>, subject
       hasChair: seated.some((seat) => seat.seatRole === 'chair'),
       unresolvedConflicts: subject.seats.length - seated.length,
     },
-    reviews: { submitted: 0 },
-    motion: null,
-    conditions: { count: 0, met: false },
+    reviews: { submitted },
+    motion: facts.motion ?? null,
+    conditions: { count: row.conditions.length, met: row.conditionsMetOn !== null },
   };
 }

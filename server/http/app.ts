@@ -3,9 +3,16 @@ import type { AppContext } from '../context.ts';
 import { auditRouter } from './audit/router.ts';
 import { authRouter } from './auth/router.ts';
 import { coursesRouter } from './courses/router.ts';
+import { decisionsRouter } from './decisions/router.ts';
 import { evaluationsRouter } from './evaluations/router.ts';
 import { healthRouter } from './health/router.ts';
+import { panelRouter } from './panel/router.ts';
+import { providersRouter } from './providers/router.ts';
+import { reviewsRouter } from './reviews/router.ts';
+import { recommendationsRouter } from './recommendations/router.ts';
+import { registryRouter } from './registry/router.ts';
 import { apiNotFound, authenticate, csrfProtection, errorHandler } from './middleware.ts';
+import { worksheetsRouter } from './worksheets/router.ts';
 
 /** The Express app: REST API under /api, health checks, then the SvelteKit pages. */
 export function createHttpApp(app: AppContext, options: { pages?: RequestHandler; isShuttingDown: () => boolean }): Express {
@@ -21,6 +28,13 @@ export function createHttpApp(app: AppContext, options: { pages?: RequestHandler
   api.use('/auth', authRouter(app));
   api.use('/courses', coursesRouter(app));
   api.use('/evaluations', evaluationsRouter(app));
+  api.use('/evaluations', decisionsRouter(app));
+  api.use('/recommendations', recommendationsRouter(app));
+  api.use('/registry', registryRouter(app));
+  api.use('/evaluations', panelRouter(app));
+  api.use('/evaluations/:id/reviews', reviewsRouter(app));
+  api.use('/providers', providersRouter(app));
+  api.use('/worksheets', worksheetsRouter(app));
   api.use('/audit', auditRouter(app));
   api.use(apiNotFound());
   api.use(errorHandler(app));

@@ -68,16 +68,18 @@ export function endpoint<Body = undefined, Query = undefined, Params = undefined
   };
 }
 
-/** Validates without requiring a session, for public routes such as login. */
-export function publicEndpoint<Body = undefined>(
+/** Validates without requiring a session, for public routes such as login and the public registry. */
+export function publicEndpoint<Body = undefined, Query = undefined, Params = undefined>(
   app: AppContext,
-  spec: { body?: z.ZodType<Body> },
-  handler: (context: { app: AppContext; body: Body; req: Request; res: Response }) => Promise<unknown>,
+  spec: { body?: z.ZodType<Body>; query?: z.ZodType<Query>; params?: z.ZodType<Params> },
+  handler: (context: { app: AppContext; body: Body; query: Query; params: Params; req: Request; res: Response }) => Promise<unknown>,
 ): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
+      const params = parse(spec.params, req.params, 'params');
+      const query = parse(spec.query, req.query, 'query');
       const body = parse(spec.body, req.body ?? {}, 'body');
-      const result = await handler({ app, body, req, res });
+      const result = await handler({ app, body, query, params, req, res });
       if (!res.headersSent) res.json(result ?? { ok: true });
     } catch (error) {
       next(error);

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { and, inArray, lt } from 'drizzle-orm';
-import { jobKinds, queueNames, type EvaluationCreatedPayload } from '../../shared/schemas/jobs.ts';
+import { jobKinds, queueNames, type CompactDocumentPayload, type EvaluationCreatedPayload } from '../../shared/schemas/jobs.ts';
 import type { Database } from '../db/client.ts';
 import { jobs } from '../db/schema.ts';
 
@@ -15,6 +15,7 @@ export const jobOptions = {
 
 export interface Queues {
   evaluations: Queue<EvaluationCreatedPayload>;
+  documents: Queue<CompactDocumentPayload>;
   close: () => Promise<void>;
 }
 
@@ -24,10 +25,14 @@ export function createQueues(redisUrl: string, prefix = 'quorum'): Queues {
   connection.on('error', () => {});
   const evaluations = new Queue<EvaluationCreatedPayload>(queueNames.evaluations, { connection, prefix });
   evaluations.on('error', () => {});
+  const documents = new Queue<CompactDocumentPayload>(queueNames.documents, { connection, prefix });
+  documents.on('error', () => {});
   return {
     evaluations,
+    documents,
     close: async () => {
       await evaluations.close();
+      await documents.close();
       connection.disconnect();
     },
   };
@@ -40,6 +45,18 @@ export async function enqueueJobRow(queues: Queues, row: { id: string; kind: str
     return;
   }
   throw new Error(`no queue for job kind ${row.kind}`);
+}
+
+/**
+ * Asks for a document compaction. One waiting job per document is enough (BullMQ deduplication):
+ * a compaction merges whatever the log holds when it runs.
+ */
+export async function enqueueDocumentCompaction(queues: Queues, documentId: string): Promise<void> {
+  await queues.documents.add(
+    jobKinds.compactDocument,
+    { documentId },
+    { attempts: 3, backoff: { type: 'exponential', delay: 5_000 }, removeOnComplete: true, removeOnFail: { age: 24 * 3600 }, deduplication: { id: `compact-${documentId.replace(':', '-')}` } },
+  );
 }
 
 /**

@@ -5,16 +5,9 @@ import type { Ack } from '../../shared/realtime/events.ts';
 import type { AppContext } from '../context.ts';
 import type { SocketData } from './auth.ts';
 import { authorize } from '../auth/authorize.ts';
+import { attachDocumentLifecycle, documentHandlers } from './documents/handlers.ts';
+import { defineHandler, type SocketHandler } from './handler.ts';
 import { rooms } from './rooms.ts';
-
-interface SocketHandler<Payload, Result> {
-  schema: z.ZodType<Payload>;
-  handle: (context: { app: AppContext; socket: Socket; data: SocketData; payload: Payload }) => Promise<Result>;
-}
-
-function defineHandler<Payload, Result>(handler: SocketHandler<Payload, Result>) {
-  return handler;
-}
 
 /** Every client event, by name: schema + handler (which authorizes through the shared policy). */
 export const socketHandlers = {
@@ -26,10 +19,12 @@ export const socketHandlers = {
       return { room: rooms.dashboard };
     },
   }),
+  ...documentHandlers,
 };
 
 /** Wires every registered handler onto a socket: validate → handle → ack, errors as error acks. */
 export function registerSocketHandlers(app: AppContext, socket: Socket): void {
+  attachDocumentLifecycle(app, socket);
   for (const [event, handler] of Object.entries(socketHandlers) as [string, SocketHandler<unknown, unknown>][]) {
     socket.on(event, async (payload: unknown, ack?: Ack<unknown>) => {
       const reply: Ack<unknown> = typeof ack === 'function' ? ack : () => {};

@@ -4,4 +4,6 @@ export const rooms = {
   user: (userId: string) => `user:${userId}`,
   session: (tokenHash: string) => `session:${tokenHash}`,
   evaluation: (evaluationId: string) => `evaluation:${evaluationId}`,
+  /** A collaborative document's room (e.g. `doc:worksheet:<evaluationId>`). */
+  document: (documentId: string) => `doc:${documentId}`,
 };

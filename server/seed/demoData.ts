@@ -33,6 +33,7 @@ export const demoCourses = [
     title: 'Pre-Calculus and Algebra',
     subject: 'Mathematics',
     partnerInstitution: 'University of California, Irvine',
+    partnerDomain: 'uci.edu',
     description:
       'Functions and their graphs, polynomial, rational, exponential and logarithmic functions, and the algebra needed to begin calculus.',
     contactHours: 45,
@@ -68,6 +69,7 @@ export const demoCourses = [
     title: 'Introduction to Genetics and Evolution',
     subject: 'Biology',
     partnerInstitution: 'Duke University',
+    partnerDomain: 'duke.edu',
     description:
       'Mendelian and molecular genetics, population genetics and the mechanisms of evolution, from natural selection to speciation.',
     contactHours: 40,
@@ -99,6 +101,7 @@ export const demoCourses = [
     title: 'Calculus: Single Variable',
     subject: 'Mathematics',
     partnerInstitution: 'University of Pennsylvania',
+    partnerDomain: 'upenn.edu',
     description:
       'Differential and integral calculus of one variable, taught through Taylor series, with applications to the sciences and engineering.',
     contactHours: 60,

@@ -2,9 +2,13 @@ import type { Actor } from '../roles.ts';
 import { auditPolicy } from './audit.ts';
 import { coursePolicy } from './course.ts';
 import { evaluationPolicy, type EvaluationSubject } from './evaluation.ts';
+import { panelPolicy } from './panel.ts';
+import { recommendationPolicy } from './recommendation.ts';
+import { reviewPolicy, type ReviewSubject } from './review.ts';
 
 export type { EvaluationSubject, PanelSeatFacts, SeatRole } from './evaluation.ts';
 export { activeSeat } from './evaluation.ts';
+export type { ReviewSubject } from './review.ts';
 
 /** Every action a policy rules on, with the subject it needs (`null` when none). */
 export interface ActionSubjects {
@@ -18,6 +22,21 @@ export interface ActionSubjects {
   'worksheet.write': EvaluationSubject;
   'dashboard.watch': null;
   'course.list': null;
+  'course.create': null;
+  'course.update': null;
+  'course.import': null;
+  'provider.create': null;
+  'panel.read': EvaluationSubject;
+  'panel.readConflicts': null;
+  'review.read_own': EvaluationSubject;
+  'review.write': EvaluationSubject;
+  'review.read_panel': ReviewSubject;
+  'review.progress': null;
+  'review.summary': ReviewSubject;
+  'motion.put': EvaluationSubject;
+  'motion.vote': EvaluationSubject;
+  'recommendation.publish': EvaluationSubject;
+  'recommendation.revoke': EvaluationSubject;
   'audit.read': null;
   'audit.verify': null;
 }
@@ -35,6 +54,21 @@ export const actionLabels: Record<Action, string> = {
   'worksheet.write': 'edit this worksheet',
   'dashboard.watch': 'watch the evaluations dashboard',
   'course.list': 'see courses',
+  'course.create': 'add courses',
+  'course.update': 'edit courses',
+  'course.import': 'import courses',
+  'provider.create': 'add providers',
+  'panel.read': 'see this panel',
+  'panel.readConflicts': 'see conflicts of interest',
+  'review.read_own': 'see your review of this evaluation',
+  'review.write': 'write a review of this evaluation',
+  'review.read_panel': "see the panel's reviews yet",
+  'review.progress': 'see review progress',
+  'review.summary': 'see the deliberation summary',
+  'motion.put': 'put a motion to this panel',
+  'motion.vote': 'vote on this motion',
+  'recommendation.publish': 'finalize or publish this recommendation',
+  'recommendation.revoke': 'revoke this recommendation',
   'audit.read': 'read the audit log',
   'audit.verify': 'verify the audit log',
 };
@@ -50,6 +84,21 @@ const rules: { [A in Action]: (actor: Actor, subject: ActionSubjects[A]) => bool
   'worksheet.write': (actor, subject) => evaluationPolicy.writeWorksheet(actor, subject),
   'dashboard.watch': (actor) => evaluationPolicy.watchDashboard(actor),
   'course.list': (actor) => coursePolicy.list(actor),
+  'course.create': (actor) => coursePolicy.create(actor),
+  'course.update': (actor) => coursePolicy.update(actor),
+  'course.import': (actor) => coursePolicy.import(actor),
+  'provider.create': (actor) => coursePolicy.createProvider(actor),
+  'panel.read': (actor, subject) => panelPolicy.read(actor, subject),
+  'panel.readConflicts': (actor) => panelPolicy.readConflicts(actor),
+  'review.read_own': (actor, subject) => reviewPolicy.readOwn(actor, subject),
+  'review.write': (actor, subject) => reviewPolicy.write(actor, subject),
+  'review.read_panel': (actor, subject) => reviewPolicy.readPanel(actor, subject),
+  'review.progress': (actor) => reviewPolicy.progress(actor),
+  'review.summary': (actor, subject) => reviewPolicy.summary(actor, subject),
+  'motion.put': (actor, subject) => recommendationPolicy.putMotion(actor, subject),
+  'motion.vote': (actor, subject) => recommendationPolicy.vote(actor, subject),
+  'recommendation.publish': (actor, subject) => recommendationPolicy.publish(actor, subject),
+  'recommendation.revoke': (actor, subject) => recommendationPolicy.revoke(actor, subject),
   'audit.read': (actor) => auditPolicy.read(actor),
   'audit.verify': (actor) => auditPolicy.verify(actor),
 };

@@ -7,5 +7,15 @@ export const evaluationCreatedPayloadSchema = z.strictObject({
 });
 export type EvaluationCreatedPayload = z.infer<typeof evaluationCreatedPayloadSchema>;
 
-export const queueNames = { evaluations: 'evaluations' } as const;
-export const jobKinds = { evaluationCreated: 'evaluation.created' } as const;
+/** Merge a collaborative document's update log into its snapshot (maintenance: no job row). */
+export const compactDocumentPayloadSchema = z.strictObject({
+  documentId: z.string().regex(/^worksheet:[0-9a-f-]{36}$/),
+});
+export type CompactDocumentPayload = z.infer<typeof compactDocumentPayloadSchema>;
+
+/** The periodic sweep that flags published recommendations for re-review 120 days before valid-until (no ids: it scans). */
+export const reReviewSweepPayloadSchema = z.strictObject({});
+export type ReReviewSweepPayload = z.infer<typeof reReviewSweepPayloadSchema>;
+
+export const queueNames = { evaluations: 'evaluations', documents: 'documents', recommendations: 'recommendations' } as const;
+export const jobKinds = { evaluationCreated: 'evaluation.created', compactDocument: 'document.compact', reReviewSweep: 'recommendation.re_review_sweep' } as const;

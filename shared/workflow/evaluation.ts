@@ -19,7 +19,11 @@ export type EvaluationState = (typeof evaluationStates)[number];
 export interface EvaluationContext {
   panel: { size: number; seated: number; hasChair: boolean; unresolvedConflicts: number };
   reviews: { submitted: number };
-  motion: { carried: boolean } | null;
+  /**
+   * The evaluation's latest motion (a withdrawn one aside): `status` says whether it is still open
+   * for votes or was decided; absent in hand-built contexts, where only `carried` matters.
+   */
+  motion: { carried: boolean; status?: 'open' | 'carried' | 'failed' } | null;
   conditions: { count: number; met: boolean };
 }
 
@@ -43,6 +47,12 @@ export const openEvaluationStates = [
   'finalized',
   'conditional',
 ] as const satisfies readonly EvaluationState[];
+
+/**
+ * Steps that carry data of their own (a motion, conditions, a recommendation version, a revocation
+ * reason): taken only through their commands, never through the generic transitions endpoint.
+ */
+export const commandOnlySteps: readonly string[] = ['call_vote', 'reopen_deliberation', 'make_conditional', 'publish', 'publish_conditional', 'revoke'];
 
 /** The Evaluation state machine of ARCHITECTURE 4.1. */
 export const evaluationMachine = defineMachine<EvaluationState, EvaluationContext>({
@@ -89,6 +99,7 @@ export const evaluationMachine = defineMachine<EvaluationState, EvaluationContex
       ],
     },
     {
+      // Taken by putMotion when the motion is put; among reviewers only the chair may (policy 'motion.put').
       action: 'call_vote',
       from: ['deliberation'],
       to: 'voting',
@@ -97,7 +108,21 @@ export const evaluationMachine = defineMachine<EvaluationState, EvaluationContex
         {
           name: 'motion_put',
           message: 'A motion must be put to the panel.',
-          holds: (context) => context.motion !== null,
+          holds: (context) => context.motion?.status === 'open',
+        },
+      ],
+    },
+    {
+      // A failed motion sends the panel back to deliberate and put a new one; the vote that decided it triggers this.
+      action: 'reopen_deliberation',
+      from: ['voting'],
+      to: 'deliberation',
+      roles: ['system'],
+      guards: [
+        {
+          name: 'motion_failed',
+          message: 'The motion must have failed by the quorum rule.',
+          holds: (context) => context.motion?.status === 'failed',
         },
       ],
     },

@@ -4,10 +4,12 @@ import { can } from '../../../shared/policies/index.ts';
 import type { Actor } from '../../../shared/roles.ts';
 import type { Evaluation, JobSummary } from '../../../shared/schemas/evaluation.ts';
 import { availableTransitions } from '../../../shared/workflow/engine.ts';
-import { evaluationMachine, type EvaluationState } from '../../../shared/workflow/evaluation.ts';
+import { commandOnlySteps, evaluationMachine, type EvaluationState } from '../../../shared/workflow/evaluation.ts';
 import type { DbOrTx } from '../../db/client.ts';
 import { courses, evaluations, jobs, providers, users } from '../../db/schema.ts';
 import { evaluationContext, loadEvaluationSubjects } from '../../domain/evaluations.ts';
+import { loadMotionFacts } from '../../domain/motions.ts';
+import { loadSubmittedReviewerIds } from '../../domain/reviews.ts';
 
 type JobRow = typeof jobs.$inferSelect;
 
@@ -38,6 +40,8 @@ export async function loadEvaluationViews(db: DbOrTx, actor: Actor, ids?: string
   const visible = rows.filter((row) => can(actor, 'evaluation.read', subjects.get(row.evaluation.id)!));
   if (visible.length === 0) return [];
 
+  const submittedReviewers = await loadSubmittedReviewerIds(db, visible.map((row) => row.evaluation.id));
+  const motionFacts = await loadMotionFacts(db, visible.map((row) => row.evaluation.id));
   const jobRows = await db
     .select()
     .from(jobs)
@@ -50,7 +54,10 @@ export async function loadEvaluationViews(db: DbOrTx, actor: Actor, ids?: string
     const job = latestJob.get(evaluation.id);
     const subject = subjects.get(evaluation.id)!;
     const transitions = can(actor, 'evaluation.transition', subject)
-      ? availableTransitions(evaluationMachine, evaluation.status as EvaluationState, actor.role, evaluationContext(evaluation, subject))
+      ? availableTransitions(evaluationMachine, evaluation.status as EvaluationState, actor.role, evaluationContext(evaluation, subject, { submittedReviewerIds: submittedReviewers.get(evaluation.id), motion: motionFacts.get(evaluation.id) })).filter(
+          // Steps that carry data are offered by their own forms (the decision panel), not as bare buttons.
+          (step) => !commandOnlySteps.includes(step.action),
+        )
       : [];
     return {
       id: evaluation.id,
@@ -59,6 +66,8 @@ export async function loadEvaluationViews(db: DbOrTx, actor: Actor, ids?: string
       status: evaluation.status as EvaluationState,
       panelSize: evaluation.panelSize,
       reviewDueOn: evaluation.reviewDueOn,
+      phaseDueDates: evaluation.phaseDueDates,
+      quorumRule: evaluation.quorumRule,
       createdAt: evaluation.createdAt.toISOString(),
       createdBy,
       summaryJob: job ? presentJob(job) : null,

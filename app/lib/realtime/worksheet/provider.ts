@@ -1,0 +1,220 @@
+import type { Socket } from 'socket.io-client';
+import { applyAwarenessUpdate, Awareness, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
+import * as Y from 'yjs';
+import type { ErrorBody } from '../../../../shared/errors.ts';
+import { toBytes, type DocAwarenessEvent, type DocRevokedEvent, type DocUpdateEvent } from '../../../../shared/realtime/documents.ts';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../../../shared/realtime/events.ts';
+
+export type SaveStatus = 'saved' | 'saving' | 'offline';
+export type DocumentSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** Error codes after which retrying the same bytes cannot help: the edit is dropped and reported. */
+const finalRefusals = new Set(['forbidden', 'not_found', 'validation_failed', 'payload_too_large', 'bad_request']);
+
+interface Unacked {
+  update: Uint8Array;
+  inFlight: boolean;
+}
+
+/**
+ * Binds a Y.Doc to the server over Socket.IO (plain TypeScript, so Node tests drive the same code
+ * as the browser). On every (re)connect it joins with its state vector, applies what it lacked,
+ * and sends back what the server lacks — which covers every unacknowledged edit, since Yjs updates
+ * are idempotent. Each local edit is sent with a clientUpdateId and counts as unsaved until the
+ * server acks it (after storing it).
+ */
+export class DocumentProvider {
+  readonly doc: Y.Doc;
+  readonly awareness: Awareness;
+  readonly documentId: string;
+  canWrite = false;
+  /** True once the first join has been answered. */
+  synced = false;
+  /** The last refusal from the server, for the page to show. */
+  lastError: ErrorBody | null = null;
+  /** Set when the server took this client out of the document. */
+  revoked: DocRevokedEvent | null = null;
+  /** True when an edit was refused for good: the local document holds something the server never will. */
+  diverged = false;
+  private readonly socket: DocumentSocket;
+  private readonly unacked = new Map<string, Unacked>();
+  private readonly listeners = new Set<() => void>();
+  private readonly prefix = Math.random().toString(36).slice(2, 10);
+  private counter = 0;
+  private joined = false;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private destroyed = false;
+
+  constructor(socket: DocumentSocket, documentId: string, doc: Y.Doc = new Y.Doc()) {
+    this.socket = socket;
+    this.documentId = documentId;
+    this.doc = doc;
+    this.awareness = new Awareness(doc);
+    doc.on('update', this.onLocalUpdate);
+    this.awareness.on('update', this.onLocalAwareness);
+    socket.on('connect', this.join);
+    socket.on('disconnect', this.onDisconnect);
+    socket.on('doc.update', this.onRemoteUpdate);
+    socket.on('doc.awareness', this.onRemoteAwareness);
+    socket.on('doc.revoked', this.onRevoked);
+    if (socket.connected) this.join();
+  }
+
+  /** saved: everything acked; saving: edits wait for their ack; offline: not connected to the document. */
+  get status(): SaveStatus {
+    if (!this.joined || !this.socket.connected) return 'offline';
+    return this.unacked.size > 0 ? 'saving' : 'saved';
+  }
+
+  /** Edits not yet acknowledged by the server. */
+  get unsavedCount(): number {
+    return this.unacked.size;
+  }
+
+  /** Calls `listener` whenever status, access or errors change; returns the unsubscribe. */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Leaves the document, clears our presence and stops listening. */
+  destroy(): void {
+    if (this.destroyed) return;
+    removeAwarenessStates(this.awareness, [this.doc.clientID], 'local');
+    this.destroyed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.joined && this.socket.connected) this.socket.emit('doc.leave', { documentId: this.documentId }, () => {});
+    this.joined = false;
+    this.doc.off('update', this.onLocalUpdate);
+    this.awareness.off('update', this.onLocalAwareness);
+    this.socket.off('connect', this.join);
+    this.socket.off('disconnect', this.onDisconnect);
+    this.socket.off('doc.update', this.onRemoteUpdate);
+    this.socket.off('doc.awareness', this.onRemoteAwareness);
+    this.socket.off('doc.revoked', this.onRevoked);
+    this.awareness.destroy();
+    this.listeners.clear();
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  private readonly join = (): void => {
+    if (this.destroyed || this.revoked) return;
+    const stateVector = Y.encodeStateVector(this.doc);
+    this.socket.emit('doc.join', { documentId: this.documentId, stateVector }, (response) => {
+      if (this.destroyed) return;
+      if (!response.ok) {
+        this.lastError = response.error;
+        if (response.error.code === 'forbidden' || response.error.code === 'not_found') {
+          this.revoked = { documentId: this.documentId, code: 'forbidden', message: response.error.message };
+        } else this.scheduleRejoin();
+        return this.changed();
+      }
+      Y.applyUpdate(this.doc, toBytes(response.data.update), this);
+      applyAwarenessUpdate(this.awareness, toBytes(response.data.awareness), this);
+      this.canWrite = response.data.canWrite;
+      this.joined = true;
+      this.synced = true;
+      this.resync(toBytes(response.data.stateVector));
+      const local = this.awareness.getLocalState();
+      if (local) this.sendAwareness([this.doc.clientID]);
+      this.changed();
+    });
+  };
+
+  /** Sync step 2 from our side: send what the server's state vector lacks, in place of every unacked edit. */
+  private resync(serverStateVector: Uint8Array): void {
+    const missing = Y.encodeStateAsUpdate(this.doc, serverStateVector);
+    const hasContent = Y.decodeUpdate(missing).structs.length > 0;
+    if (!this.canWrite) {
+      if (this.unacked.size > 0 || hasContent) this.diverged = true;
+      this.unacked.clear();
+      return;
+    }
+    if (this.unacked.size === 0 && !hasContent) return;
+    // The server has (from before a crash or a lost ack) whatever is not in `missing`: the old ids are done.
+    this.unacked.clear();
+    this.send(missing);
+  }
+
+  private readonly onLocalUpdate = (update: Uint8Array, origin: unknown): void => {
+    if (origin === this || this.destroyed) return;
+    this.send(update);
+  };
+
+  private send(update: Uint8Array): void {
+    const clientUpdateId = `${this.prefix}-${++this.counter}`;
+    const entry: Unacked = { update, inFlight: false };
+    this.unacked.set(clientUpdateId, entry);
+    this.changed();
+    // Offline (or not yet joined): the edit waits; the next join's resync carries it.
+    if (!this.joined || !this.socket.connected) return;
+    entry.inFlight = true;
+    this.socket.emit('doc.update', { documentId: this.documentId, update, clientUpdateId }, (response) => {
+      entry.inFlight = false;
+      if (this.destroyed || !this.unacked.has(clientUpdateId)) return;
+      if (response.ok) {
+        this.unacked.delete(clientUpdateId);
+        return this.changed();
+      }
+      this.lastError = response.error;
+      if (finalRefusals.has(response.error.code)) {
+        this.unacked.delete(clientUpdateId);
+        this.diverged = true;
+        if (response.error.code === 'forbidden') this.canWrite = false;
+      } else this.scheduleRejoin();
+      this.changed();
+    });
+  }
+
+  private scheduleRejoin(): void {
+    if (this.retryTimer || this.destroyed) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (this.socket.connected) this.join();
+    }, 1_000);
+  }
+
+  private readonly onLocalAwareness = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown): void => {
+    if (origin !== 'local' || !this.joined) return;
+    this.sendAwareness([...added, ...updated, ...removed]);
+  };
+
+  private sendAwareness(clientIds: number[]): void {
+    if (!this.socket.connected) return;
+    const update = encodeAwarenessUpdate(this.awareness, clientIds);
+    this.socket.emit('doc.awareness', { documentId: this.documentId, update }, () => {});
+  }
+
+  private readonly onRemoteUpdate = (event: DocUpdateEvent): void => {
+    if (event.documentId !== this.documentId || this.destroyed) return;
+    Y.applyUpdate(this.doc, toBytes(event.update), this);
+  };
+
+  private readonly onRemoteAwareness = (event: DocAwarenessEvent): void => {
+    if (event.documentId !== this.documentId || this.destroyed) return;
+    applyAwarenessUpdate(this.awareness, toBytes(event.update), this);
+  };
+
+  private readonly onRevoked = (event: DocRevokedEvent): void => {
+    if (event.documentId !== this.documentId) return;
+    this.revoked = event;
+    this.joined = false;
+    this.canWrite = false;
+    this.dropRemotePresence();
+    this.changed();
+  };
+
+  private readonly onDisconnect = (): void => {
+    this.joined = false;
+    this.dropRemotePresence();
+    this.changed();
+  };
+
+  private dropRemotePresence(): void {
+    const others = [...this.awareness.getStates().keys()].filter((clientId) => clientId !== this.doc.clientID);
+    if (others.length > 0) removeAwarenessStates(this.awareness, others, this);
+  }
+}

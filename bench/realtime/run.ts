@@ -1,0 +1,49 @@
+import { startHocuspocusTarget } from './hocuspocusTarget.ts';
+import { startQuorumTarget } from './quorumTarget.ts';
+import { runConnectStorm, runWorkload, type Target, type WorkloadResult } from './workload.ts';
+
+// `npm run bench:realtime`: the same workloads against Quorum and Hocuspocus 4.7, in one run.
+const seconds = Number(process.env.BENCH_SECONDS ?? 15);
+const workloads = [
+  { clients: 50, rate: 1 },
+  { clients: 50, rate: 6 },
+  { clients: 200, rate: 1 },
+  { clients: 200, rate: 6 },
+];
+const STORM = 200;
+
+const fmt = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
+
+async function measure(target: Target): Promise<{ results: WorkloadResult[]; storm: Awaited<ReturnType<typeof runConnectStorm>> }> {
+  const results: WorkloadResult[] = [];
+  for (const { clients, rate } of workloads) {
+    console.error(`[bench] ${target.name}: ${clients} clients × ${rate}/s for ${seconds}s`);
+    results.push(await runWorkload(target, clients, rate, seconds));
+  }
+  console.error(`[bench] ${target.name}: connect storm of ${STORM}`);
+  return { results, storm: await runConnectStorm(target, STORM) };
+}
+
+const quorum = await startQuorumTarget(200, workloads.length + 1);
+const ours = await measure(quorum);
+await quorum.stop();
+const hocuspocus = await startHocuspocusTarget();
+const theirs = await measure(hocuspocus);
+await hocuspocus.stop();
+
+console.log(`\nRealtime benchmark — ${seconds}s per workload, one worksheet per workload, propagation sampled on 10 receivers`);
+console.log('Quorum acks after the update is stored in PostgreSQL; Hocuspocus acks (SyncStatus) after applying it in memory.\n');
+console.log('| workload | server | sent | acked | p50 ms | p99 ms | ack p50 ms | ack p99 ms | peak RSS MB | CPU % | p99 ratio (quorum/hocuspocus) |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+ours.results.forEach((mine, index) => {
+  const reference = theirs.results[index]!;
+  for (const row of [mine, reference]) {
+    const ratio = row === mine ? fmt(mine.p99 / reference.p99, 2) : '';
+    console.log(
+      `| ${row.clients} × ${row.ratePerClient}/s | ${row.target} | ${row.sent} | ${row.acked} | ${fmt(row.p50)} | ${fmt(row.p99)} | ${fmt(row.ackP50)} | ${fmt(row.ackP99)} | ${fmt(row.peakRssMb, 0)} | ${fmt(row.cpuPercent, 0)} | ${ratio} |`,
+    );
+  }
+});
+console.log(`\nConnect storm (${STORM} clients at once, until every one has synced):`);
+for (const storm of [ours.storm, theirs.storm]) console.log(`- ${storm.target}: ${fmt(storm.ms, 0)} ms, peak RSS ${fmt(storm.peakRssMb, 0)} MB`);
+process.exit(0);

@@ -1,0 +1,105 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SendLog, Writer, type BenchClient, type ClientOptions } from './client.ts';
+import { percentile, watchProcesses } from './stats.ts';
+
+export interface Target {
+  name: string;
+  /** Server-side processes whose memory and CPU are reported. */
+  pids: number[];
+  connect: (index: number, documentName: string, onUpdate: ClientOptions['onUpdate']) => BenchClient;
+  /** A fresh document name per workload, so runs do not see each other's text. */
+  nextDocument: () => string;
+}
+
+export interface WorkloadResult {
+  target: string;
+  clients: number;
+  ratePerClient: number;
+  sent: number;
+  acked: number;
+  samples: number;
+  p50: number;
+  p99: number;
+  ackP50: number;
+  ackP99: number;
+  peakRssMb: number;
+  cpuPercent: number;
+}
+
+/** Clients that decode every broadcast for latency; the rest only read their sockets. */
+const SAMPLERS = 10;
+
+/** N clients on one document, each inserting `rate` times a second for `seconds`. */
+export async function runWorkload(target: Target, clients: number, rate: number, seconds: number): Promise<WorkloadResult> {
+  const log = new SendLog();
+  const latencies: number[] = [];
+  const ackLatencies: number[] = [];
+  const connected: BenchClient[] = [];
+  const documentName = target.nextDocument();
+  for (let index = 0; index < clients; index++) {
+    const sampler = index < SAMPLERS;
+    const onUpdate = sampler ? (update: Uint8Array) => latencies.push(...log.latencies(update, performance.now())) : () => {};
+    connected.push(target.connect(index, documentName, onUpdate));
+  }
+  await Promise.all(connected.map((client) => client.ready));
+  const watcher = watchProcesses(target.pids);
+  const writers = connected.map(() => new Writer());
+  let sent = 0;
+  let acked = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const interval = 1000 / rate;
+  await Promise.all(
+    connected.map(async (client, index) => {
+      // Spread the clients' first edits over one interval so they do not all fire at once.
+      await sleep(Math.random() * interval);
+      const writer = writers[index]!;
+      const inFlight: Promise<void>[] = [];
+      while (performance.now() < deadline) {
+        const started = performance.now();
+        const edit = writer.edit();
+        log.record(edit.clientId, edit.clock, started);
+        sent++;
+        inFlight.push(
+          client.send(edit.update).then(() => {
+            acked++;
+            ackLatencies.push(performance.now() - started);
+          }),
+        );
+        await sleep(Math.max(0, interval - (performance.now() - started)));
+      }
+      await Promise.race([Promise.all(inFlight), sleep(5_000)]);
+    }),
+  );
+  await sleep(500);
+  const [usage] = [await watcher.stop()];
+  for (const client of connected) client.close();
+  await sleep(300);
+  return {
+    target: target.name,
+    clients,
+    ratePerClient: rate,
+    sent,
+    acked,
+    samples: latencies.length,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    ackP50: percentile(ackLatencies, 50),
+    ackP99: percentile(ackLatencies, 99),
+    peakRssMb: Math.max(...usage.map((entry) => entry.peakRssMb)),
+    cpuPercent: usage.reduce((sum, entry) => sum + entry.cpuPercent, 0),
+  };
+}
+
+/** `clients` clients connecting at once: time until every one has synced. */
+export async function runConnectStorm(target: Target, clients: number): Promise<{ target: string; clients: number; ms: number; peakRssMb: number }> {
+  const watcher = watchProcesses(target.pids);
+  const documentName = target.nextDocument();
+  const started = performance.now();
+  const connected = Array.from({ length: clients }, (_, index) => target.connect(index, documentName, () => {}));
+  await Promise.all(connected.map((client) => client.ready));
+  const ms = performance.now() - started;
+  const usage = await watcher.stop();
+  for (const client of connected) client.close();
+  await sleep(300);
+  return { target: target.name, clients, ms, peakRssMb: Math.max(...usage.map((entry) => entry.peakRssMb)) };
+}

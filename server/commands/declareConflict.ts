@@ -1,0 +1,41 @@
+import { errors } from '../../shared/errors.ts';
+import type { Actor } from '../../shared/roles.ts';
+import { declareConflictBodySchema, type DeclareConflictBody } from '../../shared/schemas/panel.ts';
+import { recordAudit } from '../audit/auditLog.ts';
+import { authorize } from '../auth/authorize.ts';
+import type { AppContext } from '../context.ts';
+import { conflictDeclarations } from '../db/schema.ts';
+import { findEvaluation, loadEvaluationSubject } from '../domain/evaluations.ts';
+import { revokeEvaluationAccess } from '../realtime/revokeAccess.ts';
+import { inTransaction } from './unitOfWork.ts';
+
+/**
+ * Records a reviewer's declared conflict of interest. The shared policy treats a conflicted seat as
+ * no seat, so a seated reviewer loses access with the commit; their open pages and sockets are told after.
+ */
+export async function declareConflict(app: AppContext, actor: Actor, evaluationId: string, input: DeclareConflictBody) {
+  const body = declareConflictBodySchema.parse(input);
+  return inTransaction(app, async (tx, after) => {
+    const evaluation = await findEvaluation(tx, evaluationId, { forUpdate: true });
+    if (!evaluation) throw errors.notFound('Evaluation');
+    const subject = await loadEvaluationSubject(tx, evaluation);
+    authorize(actor, 'conflict.declare', subject);
+    const [declaration] = await tx
+      .insert(conflictDeclarations)
+      .values({ evaluationId: evaluation.id, reviewerId: actor.id, reason: body.reason })
+      .returning();
+    if (!declaration) throw errors.internal();
+    const wasSeated = subject.seats.some((seat) => seat.reviewerId === actor.id);
+    await recordAudit(tx, {
+      actorId: actor.id,
+      action: 'conflict.declared',
+      subjectType: 'evaluation',
+      subjectId: evaluation.id,
+      before: null,
+      after: { declaration, seated: wasSeated },
+    });
+    after.push(() => app.notify.panelChanged(evaluation.id, []));
+    if (wasSeated) after.push(() => revokeEvaluationAccess(app, evaluation.id, actor.id, 'conflict_declared'));
+    return declaration;
+  });
+}

@@ -1,0 +1,110 @@
+import { and, asc, desc, eq, inArray, ne } from 'drizzle-orm';
+import { phraseCreditLine } from '../../shared/domain/creditLines.ts';
+import { decideMotion, tallyVotes, type MotionDecision, type QuorumRule, type Tally } from '../../shared/domain/quorum.ts';
+import type { EvaluationSubject } from '../../shared/policies/index.ts';
+import type { MotionView, VoteView } from '../../shared/schemas/motion.ts';
+import type { EvaluationContext } from '../../shared/workflow/evaluation.ts';
+import type { DbOrTx } from '../db/client.ts';
+import { motions, users, votes } from '../db/schema.ts';
+
+export type MotionRow = typeof motions.$inferSelect;
+export type VoteRow = typeof votes.$inferSelect;
+
+/** The reviewers whose votes count: seated and unconflicted, chair included. */
+export function votingSeats(subject: EvaluationSubject) {
+  return subject.seats.filter((seat) => !seat.conflicted);
+}
+
+/** The tally of a motion's votes by currently seated panelists, and what the quorum rule makes of it. */
+export function decide(rule: QuorumRule, subject: EvaluationSubject, motionVotes: readonly Pick<VoteRow, 'voterId' | 'choice'>[]): Tally & MotionDecision & { seated: number } {
+  const seats = votingSeats(subject);
+  const seatedIds = new Set(seats.map((seat) => seat.reviewerId));
+  const tally = tallyVotes(motionVotes.filter((vote) => seatedIds.has(vote.voterId)).map((vote) => vote.choice));
+  return { ...tally, ...decideMotion(rule, seats.length, tally), seated: seats.length };
+}
+
+/** The latest motion that was not withdrawn, if any. */
+export async function findCurrentMotion(db: DbOrTx, evaluationId: string): Promise<MotionRow | null> {
+  const [row] = await db
+    .select()
+    .from(motions)
+    .where(and(eq(motions.evaluationId, evaluationId), ne(motions.status, 'withdrawn')))
+    .orderBy(desc(motions.createdAt))
+    .limit(1);
+  return row ?? null;
+}
+
+/** A motion as the workflow guards see it; a withdrawn motion counts as none. */
+export function motionFact(motion: Pick<MotionRow, 'status'> | null): EvaluationContext['motion'] {
+  if (!motion || motion.status === 'withdrawn') return null;
+  return { carried: motion.status === 'carried', status: motion.status };
+}
+
+/** The motion facts the workflow guards read, per evaluation: its latest motion and whether it is open, carried or failed. */
+export async function loadMotionFacts(db: DbOrTx, evaluationIds: readonly string[]): Promise<Map<string, EvaluationContext['motion']>> {
+  const facts = new Map<string, EvaluationContext['motion']>();
+  if (evaluationIds.length === 0) return facts;
+  const rows = await db
+    .select({ evaluationId: motions.evaluationId, status: motions.status })
+    .from(motions)
+    .where(and(inArray(motions.evaluationId, [...evaluationIds]), ne(motions.status, 'withdrawn')))
+    .orderBy(desc(motions.createdAt));
+  for (const row of rows) {
+    if (!facts.has(row.evaluationId)) facts.set(row.evaluationId, motionFact(row));
+  }
+  return facts;
+}
+
+/** Every motion of an evaluation, newest first, each with its votes (voter names, notes) and tally. */
+export async function loadMotionViews(db: DbOrTx, evaluation: { id: string; quorumRule: QuorumRule }, subject: EvaluationSubject): Promise<MotionView[]> {
+  const motionRows = await db
+    .select({ motion: motions, putBy: { id: users.id, name: users.name } })
+    .from(motions)
+    .innerJoin(users, eq(users.id, motions.putBy))
+    .where(eq(motions.evaluationId, evaluation.id))
+    .orderBy(desc(motions.createdAt));
+  if (motionRows.length === 0) return [];
+  const voteRows = await db
+    .select({ vote: votes, voter: { id: users.id, name: users.name } })
+    .from(votes)
+    .innerJoin(users, eq(users.id, votes.voterId))
+    .where(inArray(votes.motionId, motionRows.map((row) => row.motion.id)))
+    .orderBy(asc(votes.createdAt));
+  const seatOf = new Map(subject.seats.map((seat) => [seat.reviewerId, seat.seatRole]));
+
+  return motionRows.map(({ motion, putBy }) => {
+    const own = voteRows.filter((row) => row.vote.motionId === motion.id);
+    const decision = decide(evaluation.quorumRule, subject, own.map((row) => row.vote));
+    const closed = motion.status !== 'open';
+    // A closed motion keeps the outcome it was decided with, whatever happened to the panel since.
+    const counts = closed ? tallyVotes(own.map((row) => row.vote.choice)) : decision;
+    return {
+      id: motion.id,
+      status: motion.status,
+      putBy,
+      creditLines: motion.creditLines.map((line) => ({ ...line, phrase: phraseCreditLine(line) })),
+      validFrom: motion.validFrom,
+      validUntil: motion.validUntil,
+      summary: motion.summary,
+      learningOutcomes: motion.learningOutcomes,
+      createdAt: motion.createdAt.toISOString(),
+      closedAt: motion.closedAt?.toISOString() ?? null,
+      tally: {
+        approve: counts.approve,
+        reject: counts.reject,
+        abstain: counts.abstain,
+        seated: decision.seated,
+        needed: decision.needed,
+        remaining: closed ? 0 : decision.remaining,
+        outcome: motion.status === 'carried' || motion.status === 'failed' ? motion.status : decision.outcome,
+      },
+      votes: own.map(({ vote, voter }): VoteView => ({
+        voter,
+        seatRole: seatOf.get(vote.voterId) ?? null,
+        choice: vote.choice,
+        note: vote.note,
+        createdAt: vote.createdAt.toISOString(),
+      })),
+    };
+  });
+}

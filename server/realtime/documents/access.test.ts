@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import type { DocRevokedEvent } from '../../../shared/realtime/documents.ts';
+import { conflictDeclarations, documentUpdates, evaluations, panelSeats } from '../../db/schema.ts';
+import { buildPanel, connectSocket, emitAck, textEdit } from '../../../test/support/documents.ts';
+import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
+import { eventually } from '../../../test/support/wait.ts';
+import { revokeDocumentAccess } from './access.ts';
+
+let stack: TestStack;
+const sockets: { disconnect: () => unknown }[] = [];
+
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(async () => {
+  sockets.forEach((socket) => socket.disconnect());
+  await stack.close();
+});
+
+async function socketFor(cookie: string) {
+  const socket = await connectSocket(stack.url, cookie);
+  sockets.push(socket);
+  return socket;
+}
+
+const storedRows = (documentId: string) => stack.database.db.select().from(documentUpdates).where(eq(documentUpdates.documentId, documentId));
+
+describe('document access (shared policy, fresh facts on every update)', () => {
+  it('refuses to let in anyone who is not seated, is conflicted, or comes in the wrong phase', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
+    const outsider = await panel.signIn('reviewer');
+    const proctor = await panel.signIn('proctor');
+    for (const member of [outsider, proctor]) {
+      const refused = await emitAck(await socketFor(member.cookie), 'doc.join', { documentId: panel.documentId });
+      expect(refused).toEqual({ ok: false, error: { code: 'forbidden', message: 'You may not open this worksheet.', details: { action: 'worksheet.read' } } });
+    }
+
+    const conflicted = panel.reviewers[1]!;
+    await stack.database.db.insert(conflictDeclarations).values({ evaluationId: panel.evaluation.id, reviewerId: conflicted.user.id, reason: 'I co-authored the course.' });
+    expect(await emitAck(await socketFor(conflicted.cookie), 'doc.join', { documentId: panel.documentId })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+
+    const early = await buildPanel(stack.database.db, stack.url, { status: 'independent_review', reviewers: 1 });
+    expect(await emitAck(await socketFor(early.reviewers[0]!.cookie), 'doc.join', { documentId: early.documentId })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+
+    const missing = await emitAck(await socketFor(panel.reviewers[0]!.cookie), 'doc.join', { documentId: 'worksheet:00000000-0000-4000-8000-000000000000' });
+    expect(missing).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    const malformed = await emitAck(await socketFor(panel.reviewers[0]!.cookie), 'doc.join', { documentId: 'notes:../../etc' });
+    expect(malformed).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+  });
+
+  it('lets a coordinator observe read-only: a write is refused with an error ack and nothing is stored', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    const observer = await socketFor(panel.coordinator.cookie);
+    const joined = await emitAck(observer, 'doc.join', { documentId: panel.documentId });
+    expect(joined).toMatchObject({ ok: true, data: { canWrite: false } });
+    const refused = await emitAck(observer, 'doc.update', { documentId: panel.documentId, update: textEdit('observer text').update, clientUpdateId: 'o1' });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'forbidden', message: 'You may not edit this worksheet.' } });
+    expect(await storedRows(panel.documentId)).toHaveLength(0);
+
+    // Sending to a document one never joined is refused too.
+    const stranger = await socketFor(panel.reviewers[0]!.cookie);
+    const unjoined = await emitAck(stranger, 'doc.update', { documentId: panel.documentId, update: textEdit('x').update, clientUpdateId: 'x1' });
+    expect(unjoined).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    expect(await storedRows(panel.documentId)).toHaveLength(0);
+  });
+
+  it('stops writes when the phase moves on, while the panel can still read', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    const reviewer = await socketFor(panel.reviewers[0]!.cookie);
+    expect(await emitAck(reviewer, 'doc.join', { documentId: panel.documentId })).toMatchObject({ ok: true, data: { canWrite: true } });
+    await stack.database.db.update(evaluations).set({ status: 'finalized' }).where(eq(evaluations.id, panel.evaluation.id));
+    const refused = await emitAck(reviewer, 'doc.update', { documentId: panel.documentId, update: textEdit('late').update, clientUpdateId: 'l1' });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await storedRows(panel.documentId)).toHaveLength(0);
+    expect(await emitAck(reviewer, 'doc.join', { documentId: panel.documentId })).toMatchObject({ ok: true, data: { canWrite: false } });
+  });
+
+  it('takes an unseated reviewer out of the room at once and refuses their further updates', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
+    const [removed, staying] = [panel.reviewers[0]!, panel.reviewers[1]!];
+    const removedSocket = await socketFor(removed.cookie);
+    const stayingSocket = await socketFor(staying.cookie);
+    for (const socket of [removedSocket, stayingSocket]) expect((await emitAck(socket, 'doc.join', { documentId: panel.documentId })).ok).toBe(true);
+    const revoked: DocRevokedEvent[] = [];
+    removedSocket.on('doc.revoked', (event) => revoked.push(event));
+    const leakedToRemoved: unknown[] = [];
+    removedSocket.on('doc.update', (event) => leakedToRemoved.push(event));
+
+    await stack.database.db.update(panelSeats).set({ removedAt: new Date() }).where(eq(panelSeats.id, removed.seat.id));
+    expect(await revokeDocumentAccess(stack.server.app, panel.evaluation.id)).toBe(1);
+    await eventually(() => revoked.length === 1 || undefined);
+    expect(revoked[0]).toMatchObject({ documentId: panel.documentId, code: 'forbidden' });
+
+    const after = await emitAck(removedSocket, 'doc.update', { documentId: panel.documentId, update: textEdit('after removal').update, clientUpdateId: 'r1' });
+    expect(after.ok).toBe(false);
+    expect(await emitAck(removedSocket, 'doc.join', { documentId: panel.documentId })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    // The panel goes on without them, and they hear none of it.
+    expect(await emitAck(stayingSocket, 'doc.update', { documentId: panel.documentId, update: textEdit('carry on').update, clientUpdateId: 's1' })).toMatchObject({ ok: true });
+    expect(await storedRows(panel.documentId)).toHaveLength(1);
+    expect(leakedToRemoved).toHaveLength(0);
+  });
+
+  it('evicts a reviewer who declares a conflict, even when only their next update finds out', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    const socket = await socketFor(panel.reviewers[0]!.cookie);
+    expect((await emitAck(socket, 'doc.join', { documentId: panel.documentId })).ok).toBe(true);
+    const revoked: DocRevokedEvent[] = [];
+    socket.on('doc.revoked', (event) => revoked.push(event));
+    await stack.database.db.insert(conflictDeclarations).values({ evaluationId: panel.evaluation.id, reviewerId: panel.reviewers[0]!.user.id, reason: 'Former colleague of the author.' });
+
+    const refused = await emitAck(socket, 'doc.update', { documentId: panel.documentId, update: textEdit('conflicted').update, clientUpdateId: 'c1' });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    await eventually(() => revoked.length === 1 || undefined);
+    expect(await storedRows(panel.documentId)).toHaveLength(0);
+  });
+});

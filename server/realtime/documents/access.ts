@@ -1,0 +1,81 @@
+import { inArray } from 'drizzle-orm';
+import { errors } from '../../../shared/errors.ts';
+import type { EvaluationSubject } from '../../../shared/policies/index.ts';
+import type { DocumentRef } from '../../../shared/realtime/documents.ts';
+import type { Actor } from '../../../shared/roles.ts';
+import { authorize } from '../../auth/authorize.ts';
+import type { DbOrTx } from '../../db/client.ts';
+import { evaluations } from '../../db/schema.ts';
+import { loadEvaluationSubjects } from '../../domain/evaluations.ts';
+
+/**
+ * Room access for documents: joining needs `worksheet.read`, every update `worksheet.write`, both
+ * decided by the shared policy over facts read from the database for that very request.
+ */
+
+type Waiter = { resolve: (subject: EvaluationSubject | null) => void; reject: (error: unknown) => void };
+
+/** Loads policy facts for evaluations, fresh each time, with one query for all asks made in the same turn. */
+export interface SubjectLoader {
+  load: (evaluationId: string) => Promise<EvaluationSubject | null>;
+}
+
+/**
+ * A loader whose every answer comes from a query started after the ask: asks are queued and the
+ * query runs on the next turn of the event loop, so a burst of updates from a whole panel costs one
+ * round of queries, and a seat removed before an update arrived is always seen.
+ */
+export function createSubjectLoader(db: DbOrTx): SubjectLoader {
+  let queued: Map<string, Waiter[]> | null = null;
+  const run = async (batch: Map<string, Waiter[]>) => {
+    try {
+      const rows = await db.select().from(evaluations).where(inArray(evaluations.id, [...batch.keys()]));
+      const subjects = await loadEvaluationSubjects(db, rows);
+      for (const [id, waiters] of batch) waiters.forEach((waiter) => waiter.resolve(subjects.get(id) ?? null));
+    } catch (error) {
+      for (const waiters of batch.values()) waiters.forEach((waiter) => waiter.reject(error));
+    }
+  };
+  return {
+    load: (evaluationId) =>
+      new Promise((resolve, reject) => {
+        if (!queued) {
+          const batch = new Map<string, Waiter[]>();
+          queued = batch;
+          setImmediate(() => {
+            queued = null;
+            void run(batch);
+          });
+        }
+        const waiters = queued.get(evaluationId) ?? [];
+        waiters.push({ resolve, reject });
+        queued.set(evaluationId, waiters);
+      }),
+  };
+}
+
+/** Throws `not_found` or `forbidden` unless the actor may do `action` on the document now; returns the facts used. */
+export async function authorizeDocument(
+  loader: SubjectLoader,
+  actor: Actor,
+  ref: DocumentRef,
+  action: 'worksheet.read' | 'worksheet.write',
+): Promise<EvaluationSubject> {
+  const subject = await loader.load(ref.evaluationId);
+  if (!subject) throw errors.notFound('Worksheet');
+  authorize(actor, action, subject);
+  return subject;
+}
+
+/**
+ * Call after a commit that may have ended someone's access to an evaluation's worksheet (seat
+ * removed, conflict declared, phase changed): every socket of this process in the worksheet is
+ * re-checked against fresh facts, and those that may no longer read are taken out of the room at
+ * once (they get `doc.revoked`). Writes are re-checked per update regardless.
+ */
+export async function revokeDocumentAccess(
+  app: { documents: { recheckAccessEverywhere: (evaluationId: string) => Promise<number> } | null },
+  evaluationId: string,
+): Promise<number> {
+  return app.documents ? app.documents.recheckAccessEverywhere(evaluationId) : 0;
+}

@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeAwarenessUpdate } from 'y-protocols/awareness';
+import { presenceColour } from '../../../shared/worksheet.ts';
+import { buildPanel, emitAck, openProvider } from '../../../test/support/documents.ts';
+import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
+import { eventually } from '../../../test/support/wait.ts';
+
+let stack: TestStack;
+const closers: (() => void)[] = [];
+
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(async () => {
+  closers.forEach((close) => close());
+  await stack.close();
+});
+
+describe('document presence (awareness)', () => {
+  it('shows who is here under their real name and colour, with their cursor, and clears them when they leave', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
+    const [alice, bob] = panel.reviewers;
+    const first = await openProvider(stack.url, alice!.cookie, panel.documentId);
+    const second = await openProvider(stack.url, bob!.cookie, panel.documentId);
+    closers.push(first.close, second.close);
+
+    // A client may claim any name; the server stamps the one on its session.
+    first.provider.awareness.setLocalState({ user: { name: 'Somebody Else', color: '#000000' }, cursor: { anchor: 3, head: 7 } });
+    const seen = await eventually(() => second.provider.awareness.getStates().get(first.provider.doc.clientID));
+    expect(seen).toEqual({ user: { id: alice!.user.id, name: 'Reviewer 1', color: presenceColour(alice!.user.id) }, cursor: { anchor: 3, head: 7 } });
+
+    // A late joiner gets everyone's presence in its join answer.
+    const late = await openProvider(stack.url, panel.coordinator.cookie, panel.documentId);
+    closers.push(late.close);
+    expect(late.provider.awareness.getStates().get(first.provider.doc.clientID)).toMatchObject({ user: { name: 'Reviewer 1' } });
+
+    // Nobody may speak for another connection's presence.
+    const forged = encodeAwarenessUpdate(first.provider.awareness, [first.provider.doc.clientID]);
+    expect(await emitAck(second.socket, 'doc.awareness', { documentId: panel.documentId, update: forged })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+
+    first.socket.disconnect();
+    await eventually(() => !second.provider.awareness.getStates().has(first.provider.doc.clientID) || undefined);
+    await eventually(() => !late.provider.awareness.getStates().has(first.provider.doc.clientID) || undefined);
+  });
+});

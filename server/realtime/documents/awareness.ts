@@ -1,0 +1,111 @@
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import { applyAwarenessUpdate, Awareness, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
+import type * as Y from 'yjs';
+import { errors } from '../../../shared/errors.ts';
+import { presenceColour } from '../../../shared/worksheet.ts';
+
+/**
+ * Presence (y-protocols awareness): who is in the document, their colour and cursor. The server
+ * keeps one Awareness per document, stamps each state with the sender's real identity (a client
+ * cannot appear under another name), remembers which client ids belong to which socket, and clears
+ * a socket's states when it leaves or disconnects.
+ */
+
+export interface PresenceIdentity {
+  id: string;
+  name: string;
+}
+
+interface AwarenessEntry {
+  clientId: number;
+  clock: number;
+  state: string;
+}
+
+function decodeEntries(update: Uint8Array): AwarenessEntry[] {
+  const decoder = decoding.createDecoder(update);
+  const count = decoding.readVarUint(decoder);
+  if (count > 64) throw new Error('too many states');
+  const entries: AwarenessEntry[] = [];
+  for (let index = 0; index < count; index++) {
+    entries.push({ clientId: decoding.readVarUint(decoder), clock: decoding.readVarUint(decoder), state: decoding.readVarString(decoder) });
+  }
+  if (decoding.hasContent(decoder)) throw new Error('trailing bytes');
+  return entries;
+}
+
+/**
+ * Checks a client's awareness update and rewrites its `user` field to the sender's identity and
+ * colour. Throws `validation_failed` for anything that is not a well-formed awareness update.
+ */
+export function stampAwarenessUpdate(update: Uint8Array, who: PresenceIdentity): { update: Uint8Array; clientIds: number[] } {
+  let entries: AwarenessEntry[];
+  try {
+    entries = decodeEntries(update);
+  } catch (error) {
+    throw errors.validation([{ path: 'update', message: `not an awareness update (${error instanceof Error ? error.message : 'undecodable'})` }]);
+  }
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, entries.length);
+  for (const entry of entries) {
+    let state: unknown;
+    try {
+      state = JSON.parse(entry.state);
+    } catch {
+      throw errors.validation([{ path: 'update', message: 'awareness state is not JSON' }]);
+    }
+    if (state !== null && (typeof state !== 'object' || Array.isArray(state))) {
+      throw errors.validation([{ path: 'update', message: 'awareness state must be an object or null' }]);
+    }
+    const stamped = state === null ? null : { ...state, user: { id: who.id, name: who.name, color: presenceColour(who.id) } };
+    encoding.writeVarUint(encoder, entry.clientId);
+    encoding.writeVarUint(encoder, entry.clock);
+    encoding.writeVarString(encoder, JSON.stringify(stamped));
+  }
+  return { update: encoding.toUint8Array(encoder), clientIds: entries.map((entry) => entry.clientId) };
+}
+
+/** The presence of one document: the Awareness plus which socket owns which client ids. */
+export class DocumentPresence {
+  readonly awareness: Awareness;
+  private readonly owners = new Map<number, string>();
+
+  constructor(doc: Y.Doc, onChange: (update: Uint8Array, originSocketId: string | null) => void) {
+    this.awareness = new Awareness(doc);
+    // The server is not a participant: it holds others' states only.
+    this.awareness.setLocalState(null);
+    this.awareness.on('update', ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
+      const changed = [...added, ...updated, ...removed];
+      for (const clientId of removed) this.owners.delete(clientId);
+      onChange(encodeAwarenessUpdate(this.awareness, changed), typeof origin === 'string' ? origin : null);
+    });
+  }
+
+  /** Applies a socket's (stamped) update; refuses client ids another socket owns. */
+  apply(socketId: string, update: Uint8Array, clientIds: readonly number[]): void {
+    for (const clientId of clientIds) {
+      const owner = this.owners.get(clientId);
+      if (owner !== undefined && owner !== socketId) throw errors.forbidden('That presence belongs to another connection.');
+      if (clientId === this.awareness.clientID) throw errors.forbidden('That presence belongs to the server.');
+    }
+    for (const clientId of clientIds) this.owners.set(clientId, socketId);
+    applyAwarenessUpdate(this.awareness, update, socketId);
+  }
+
+  /** Every state known, for a joining client. */
+  encodeAll(): Uint8Array {
+    return encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()]);
+  }
+
+  /** Removes every state a socket set (it left or disconnected); the change is broadcast like any other. */
+  removeSocket(socketId: string): void {
+    const clientIds = [...this.owners].filter(([, owner]) => owner === socketId).map(([clientId]) => clientId);
+    for (const clientId of clientIds) this.owners.delete(clientId);
+    if (clientIds.length > 0) removeAwarenessStates(this.awareness, clientIds, null);
+  }
+
+  destroy(): void {
+    this.awareness.destroy();
+  }
+}

@@ -1,0 +1,248 @@
+import type { Socket } from 'socket.io';
+import * as Y from 'yjs';
+import { errors } from '../../../shared/errors.ts';
+import { can } from '../../../shared/policies/index.ts';
+import { documentLimits, parseDocumentId, worksheetDocumentId, type DocJoinResult } from '../../../shared/realtime/documents.ts';
+import type { Config } from '../../config.ts';
+import type { Database } from '../../db/client.ts';
+import type { Logger } from '../../logger.ts';
+import type { SocketData } from '../auth.ts';
+import type { QuorumIo } from '../notifier.ts';
+import { rooms } from '../rooms.ts';
+import { authorizeDocument, createSubjectLoader, type SubjectLoader } from './access.ts';
+import { stampAwarenessUpdate } from './awareness.ts';
+import { assertAwarenessSize, assertDocumentRoom, assertUpdateSize, assertYjsUpdate } from './limits.ts';
+import { LiveDocument, type DocumentOutlets } from './liveDocument.ts';
+import { appendUpdate, buildDoc, loadStoredDocument } from './persistence.ts';
+import { answerSyncStep1 } from './sync.ts';
+
+export interface DocumentHubOptions {
+  io: QuorumIo;
+  db: Database;
+  logger: Logger;
+  config: Pick<Config, 'DOC_MAX_UPDATE_BYTES' | 'DOC_MAX_BYTES' | 'DOC_MAX_CONNECTIONS_PER_USER' | 'DOC_IDLE_UNLOAD_MS' | 'DOC_COMPACT_EVERY'>;
+  /** Asks for a compaction job (after DOC_COMPACT_EVERY stored updates, and on unload). */
+  requestCompaction: (documentId: string) => Promise<void>;
+}
+
+const socketData = (socket: Socket) => socket.data as SocketData;
+
+/**
+ * The collaborative documents this process holds in memory, and the one way in for sockets:
+ * join (sync steps 1 and 2), update (store → apply → broadcast → ack), awareness, leave. A stored
+ * update from elsewhere (a relay from another process) enters through `applyStoredUpdate`.
+ */
+export class DocumentHub {
+  readonly subjects: SubjectLoader;
+  private readonly options: DocumentHubOptions;
+  private readonly documents = new Map<string, LiveDocument>();
+  private readonly loading = new Map<string, Promise<LiveDocument>>();
+  /** Stored updates relayed while their document was loading: applied once it is loaded. */
+  private readonly relayedDuringLoad = new Map<string, Uint8Array[]>();
+  private readonly outlets: DocumentOutlets;
+
+  constructor(options: DocumentHubOptions) {
+    this.options = options;
+    this.subjects = createSubjectLoader(options.db);
+    const { io } = options;
+    this.outlets = {
+      store: async (documentId, update, actorId) => {
+        await appendUpdate(options.db, documentId, update, actorId);
+        // Other server processes holding this document apply it too (see relayDocumentsAcrossProcesses).
+        io.serverSideEmit('doc.stored', { documentId, update });
+      },
+      broadcast: (documentId, update, except) => {
+        const target = io.local.to(rooms.document(documentId));
+        (except ? target.except(except) : target).emit('doc.update', { documentId, update });
+      },
+      broadcastAwareness: (documentId, update, except) => {
+        const target = io.local.to(rooms.document(documentId));
+        (except ? target.except(except) : target).emit('doc.awareness', { documentId, update });
+      },
+    };
+  }
+
+  /** Documents held in memory now (for tests and metrics). */
+  get loadedIds(): string[] {
+    return [...this.documents.keys()];
+  }
+
+  /** The live document a socket has joined, or a refusal. */
+  joined(socket: Socket, documentId: string): LiveDocument {
+    const live = this.documents.get(documentId);
+    if (!live || !live.sockets.has(socket.id)) throw errors.badRequest('Join the document before sending to it.');
+    return live;
+  }
+
+  /** Sync step 1 from the client → step 2 (what it lacks) plus our state vector, after `worksheet.read`. */
+  async join(socket: Socket, documentId: string, clientStateVector: Uint8Array | undefined): Promise<DocJoinResult> {
+    const ref = parseDocumentId(documentId);
+    if (!ref) throw errors.notFound('Document');
+    const actor = socketData(socket).session.user;
+    const subject = await authorizeDocument(this.subjects, actor, ref, 'worksheet.read').catch((error: unknown) => {
+      this.evict(socket, documentId);
+      throw error;
+    });
+    let live = await this.open(documentId);
+    // An idle unload may have dropped it while we waited: open it again.
+    while (this.documents.get(documentId) !== live) live = await this.open(documentId);
+    if (!socket.connected) throw errors.badRequest('The connection closed while joining.');
+    // From here to the answer nothing awaits: every update stored later is broadcast to this socket.
+    const answer = answerSyncStep1(live, clientStateVector, can(actor, 'worksheet.write', subject));
+    if (live.idleTimer) clearTimeout(live.idleTimer);
+    live.idleTimer = null;
+    live.sockets.set(socket.id, { userId: actor.id });
+    void socket.join(rooms.document(documentId));
+    return answer;
+  }
+
+  /** Stores one client update and acks only after it is durable; write access is re-checked for every update. */
+  async update(socket: Socket, documentId: string, update: Uint8Array): Promise<void> {
+    assertUpdateSize(this.options.config, update);
+    const live = this.joined(socket, documentId);
+    const actor = socketData(socket).session.user;
+    try {
+      await authorizeDocument(this.subjects, actor, live.ref, 'worksheet.write');
+    } catch (error) {
+      // Lost more than write access (unseated, conflicted)? Out of the room at once.
+      const subject = await this.subjects.load(live.ref.evaluationId).catch(() => null);
+      if (!subject || !can(actor, 'worksheet.read', subject)) this.evict(socket, documentId, error);
+      throw error;
+    }
+    if (!live.sockets.has(socket.id)) throw errors.forbidden('You no longer have access to this document.');
+    assertYjsUpdate(update);
+    assertDocumentRoom(this.options.config, live.storedBytes, update);
+    await live.submit(update, socket.id, actor.id).catch((error: unknown) => {
+      this.options.logger.error({ err: error, documentId }, 'could not store document update');
+      throw errors.unavailable('The update could not be saved; it will be sent again.');
+    });
+    if (live.sinceCompaction >= this.options.config.DOC_COMPACT_EVERY) {
+      live.sinceCompaction = 0;
+      this.compact(documentId);
+    }
+  }
+
+  /** Applies a socket's presence update (stamped with its identity) and relays it to the room. */
+  awareness(socket: Socket, documentId: string, update: Uint8Array): void {
+    assertAwarenessSize(update, documentLimits.maxAwarenessBytes);
+    const live = this.joined(socket, documentId);
+    const { user } = socketData(socket).session;
+    const stamped = stampAwarenessUpdate(update, { id: user.id, name: user.name });
+    live.presence.apply(socket.id, stamped.update, stamped.clientIds);
+  }
+
+  /** Takes a socket out of a document: room, presence, and (if it was the last) starts the idle clock. */
+  leave(socket: Socket, documentId: string): void {
+    void socket.leave(rooms.document(documentId));
+    const live = this.documents.get(documentId);
+    if (!live || !live.sockets.delete(socket.id)) return;
+    live.presence.removeSocket(socket.id);
+    if (live.sockets.size === 0) this.scheduleUnload(live);
+  }
+
+  /** A socket disconnected: it leaves every document it was in. */
+  leaveAll(socket: Socket): void {
+    for (const live of this.documents.values()) if (live.sockets.has(socket.id)) this.leave(socket, live.id);
+  }
+
+  /**
+   * Re-checks, against fresh database facts, every local socket in an evaluation's documents; those
+   * that may no longer read are removed from the room at once and told why. Call after a seat is
+   * removed, a conflict declared or the phase changed. Returns how many sockets were removed.
+   */
+  async recheckAccess(evaluationId: string): Promise<number> {
+    const documentId = worksheetDocumentId(evaluationId);
+    const live = this.documents.get(documentId);
+    if (!live || live.sockets.size === 0) return 0;
+    const subject = await this.subjects.load(evaluationId);
+    let removed = 0;
+    for (const socketId of [...live.sockets.keys()]) {
+      const socket = this.options.io.sockets.sockets.get(socketId);
+      if (socket && subject && can(socketData(socket).session.user, 'worksheet.read', subject)) continue;
+      if (socket) this.evict(socket, documentId);
+      else live.sockets.delete(socketId);
+      removed += 1;
+    }
+    return removed;
+  }
+
+  /** Re-checks access on every server process: this one now, the others through the cluster adapter. */
+  async recheckAccessEverywhere(evaluationId: string): Promise<number> {
+    this.options.io.serverSideEmit('doc.recheck', { evaluationId });
+    return this.recheckAccess(evaluationId);
+  }
+
+  /** Applies an update already stored by another process and broadcasts it to local sockets. */
+  applyStoredUpdate(documentId: string, update: Uint8Array): void {
+    const live = this.documents.get(documentId);
+    if (live) return live.applyStored(update);
+    // Not loaded: the next load reads it from storage. Loading: the read may have missed it.
+    this.relayedDuringLoad.get(documentId)?.push(update);
+  }
+
+  /** Stores what is queued, asks for compaction of every loaded document, and drops them all. */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.loading.values()]);
+    const all = [...this.documents.values()];
+    await Promise.allSettled(all.map((live) => live.settle()));
+    for (const live of all) this.unload(live);
+  }
+
+  private evict(socket: Socket, documentId: string, cause?: unknown): void {
+    const wasIn = this.documents.get(documentId)?.sockets.has(socket.id) ?? false;
+    this.leave(socket, documentId);
+    if (!wasIn) return;
+    const message = cause instanceof Error ? cause.message : 'You no longer have access to this document.';
+    socket.emit('doc.revoked', { documentId, code: 'forbidden', message });
+  }
+
+  private async open(documentId: string): Promise<LiveDocument> {
+    const loaded = this.documents.get(documentId);
+    if (loaded) return loaded;
+    const pending = this.loading.get(documentId);
+    if (pending) return pending;
+    const ref = parseDocumentId(documentId);
+    if (!ref) throw errors.notFound('Document');
+    this.relayedDuringLoad.set(documentId, []);
+    const loading = (async () => {
+      const stored = await loadStoredDocument(this.options.db, documentId);
+      const doc = buildDoc(stored.updates, (index, error) =>
+        this.options.logger.error({ err: error, documentId, index }, 'stored document update does not apply'),
+      );
+      const live = new LiveDocument({ id: documentId, ref, doc, storedBytes: stored.bytes, logLength: stored.logLength, outlets: this.outlets });
+      for (const update of this.relayedDuringLoad.get(documentId) ?? []) Y.applyUpdate(doc, update);
+      this.documents.set(documentId, live);
+      return live;
+    })().finally(() => {
+      this.loading.delete(documentId);
+      this.relayedDuringLoad.delete(documentId);
+    });
+    this.loading.set(documentId, loading);
+    return loading;
+  }
+
+  private scheduleUnload(live: LiveDocument): void {
+    if (live.idleTimer) clearTimeout(live.idleTimer);
+    live.idleTimer = setTimeout(() => {
+      live.idleTimer = null;
+      void live.settle().then(() => {
+        if (live.sockets.size === 0 && !live.busy && this.documents.get(live.id) === live) this.unload(live);
+      });
+    }, this.options.config.DOC_IDLE_UNLOAD_MS);
+    live.idleTimer.unref();
+  }
+
+  private unload(live: LiveDocument): void {
+    if (this.documents.get(live.id) !== live) return;
+    this.documents.delete(live.id);
+    const changed = live.sinceCompaction > 0;
+    live.destroy();
+    if (changed) this.compact(live.id);
+  }
+
+  private compact(documentId: string): void {
+    this.options.requestCompaction(documentId).catch((error: unknown) =>
+      this.options.logger.warn({ err: error, documentId }, 'could not enqueue document compaction'),
+    );
+  }
+}

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { documentLimits } from '../../../shared/realtime/documents.ts';
+import { documentUpdates } from '../../db/schema.ts';
+import { buildPanel, connectSocket, emitAck, openProvider, textEdit } from '../../../test/support/documents.ts';
+import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
+import { eventually } from '../../../test/support/wait.ts';
+
+let stack: TestStack;
+const sockets: { disconnect: () => unknown }[] = [];
+
+beforeAll(async () => {
+  stack = await startTestStack({ env: { DOC_MAX_BYTES: '40000', DOC_MAX_CONNECTIONS_PER_USER: '3' } });
+});
+afterAll(async () => {
+  sockets.forEach((socket) => socket.disconnect());
+  await stack.close();
+});
+
+async function joinedSocket(cookie: string, documentId: string) {
+  const socket = await connectSocket(stack.url, cookie);
+  sockets.push(socket);
+  expect((await emitAck(socket, 'doc.join', { documentId })).ok).toBe(true);
+  return socket;
+}
+
+const storedRows = (documentId: string) => stack.database.db.select().from(documentUpdates).where(eq(documentUpdates.documentId, documentId));
+
+describe('document limits', () => {
+  it('refuses an oversize update with payload_too_large and stores nothing', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    const socket = await joinedSocket(panel.reviewers[0]!.cookie, panel.documentId);
+    const { update } = textEdit('x'.repeat(documentLimits.maxUpdateBytes + 10));
+    const refused = await emitAck(socket, 'doc.update', { documentId: panel.documentId, update, clientUpdateId: 'big' });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'payload_too_large' } });
+    expect(await storedRows(panel.documentId)).toHaveLength(0);
+    expect(socket.connected).toBe(true);
+  });
+
+  it('refuses updates that would take the document past its size limit', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    const socket = await joinedSocket(panel.reviewers[0]!.cookie, panel.documentId);
+    const first = textEdit('a'.repeat(30_000));
+    expect(await emitAck(socket, 'doc.update', { documentId: panel.documentId, update: first.update, clientUpdateId: 'a' })).toMatchObject({ ok: true });
+    const second = textEdit('b'.repeat(15_000), first.doc);
+    const refused = await emitAck(socket, 'doc.update', { documentId: panel.documentId, update: second.update, clientUpdateId: 'b' });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'payload_too_large' } });
+    expect(await storedRows(panel.documentId)).toHaveLength(1);
+  });
+
+  it('refuses malformed updates and presence, and goes on serving everyone', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
+    const attacker = await joinedSocket(panel.reviewers[0]!.cookie, panel.documentId);
+    const [peer] = [await openProvider(stack.url, panel.reviewers[1]!.cookie, panel.documentId)];
+    sockets.push(peer!.socket);
+
+    const garbage = [new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]), new Uint8Array(100).fill(255), new Uint8Array(0)];
+    for (const update of garbage) {
+      const refused = await emitAck(attacker, 'doc.update', { documentId: panel.documentId, update, clientUpdateId: 'g' });
+      expect(refused).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    }
+    const wrongShape = await emitAck(attacker, 'doc.update', { documentId: panel.documentId, update: 'not base64 !!', clientUpdateId: 'g' } as never);
+    expect(wrongShape).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    const badPresence = await emitAck(attacker, 'doc.awareness', { documentId: panel.documentId, update: new Uint8Array([1, 5, 1, 3, 123, 123, 123]) });
+    expect(badPresence).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    expect(await storedRows(panel.documentId)).toHaveLength(0);
+
+    // The server, the attacker's own connection and the other panelist all carry on.
+    peer!.provider.doc.getText('notes-probe').insert(0, 'still here');
+    await eventually(() => peer!.provider.status === 'saved' || undefined);
+    const good = textEdit('valid after garbage');
+    expect(await emitAck(attacker, 'doc.update', { documentId: panel.documentId, update: good.update, clientUpdateId: 'ok' })).toEqual({ ok: true, data: { clientUpdateId: 'ok' } });
+    await eventually(() => peer!.provider.doc.getText('probe').toString() === 'valid after garbage' || undefined);
+    expect(await storedRows(panel.documentId)).toHaveLength(2);
+  });
+
+  it('limits the connections one user may hold', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    const cookie = panel.reviewers[0]!.cookie;
+    const open = [await connectSocket(stack.url, cookie), await connectSocket(stack.url, cookie), await connectSocket(stack.url, cookie)];
+    sockets.push(...open);
+    const refusal = await connectSocket(stack.url, cookie).then(
+      () => null,
+      (error: Error & { data?: unknown }) => error.data,
+    );
+    expect(refusal).toMatchObject({ code: 'rate_limited' });
+    open[0]!.disconnect();
+    await eventually(async () => {
+      const socket = await connectSocket(stack.url, cookie).catch(() => undefined);
+      if (socket) sockets.push(socket);
+      return socket;
+    });
+  });
+});

@@ -1,0 +1,98 @@
+import { asc, eq, inArray, sql } from 'drizzle-orm';
+import * as Y from 'yjs';
+import type { Database, DbOrTx } from '../../db/client.ts';
+import { documentSnapshots, documentUpdates } from '../../db/schema.ts';
+
+/**
+ * Storage of collaborative documents: an append-only log of Yjs updates (`document_updates`) and
+ * at most one compacted snapshot per document (`document_snapshots`). A document's state is the
+ * snapshot merged with every update still in the log. Compaction deletes exactly the rows it merged,
+ * never "everything up to id N": identity ids are handed out before commit, so a row with a lower id
+ * can become visible after one with a higher id, and it must stay in the log until merged.
+ */
+
+export interface StoredDocument {
+  /** Snapshot first (if any), then the log in id order. */
+  updates: Uint8Array[];
+  /** Bytes stored for the document (snapshot + log): what the size limit counts. */
+  bytes: number;
+  /** Rows in the log: how far compaction is behind. */
+  logLength: number;
+}
+
+/** Reads everything stored for a document. */
+export async function loadStoredDocument(db: DbOrTx, documentId: string): Promise<StoredDocument> {
+  const [snapshotRows, logRows] = await Promise.all([
+    db.select({ state: documentSnapshots.state }).from(documentSnapshots).where(eq(documentSnapshots.documentId, documentId)),
+    db
+      .select({ update: documentUpdates.update })
+      .from(documentUpdates)
+      .where(eq(documentUpdates.documentId, documentId))
+      .orderBy(asc(documentUpdates.id)),
+  ]);
+  const updates = [...snapshotRows.map((row) => row.state), ...logRows.map((row) => row.update)].map(
+    (buffer) => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength),
+  );
+  return { updates, bytes: updates.reduce((total, update) => total + update.byteLength, 0), logLength: logRows.length };
+}
+
+/** Appends one update to the log; once this resolves the update is durable and may be acknowledged. */
+export async function appendUpdate(db: DbOrTx, documentId: string, update: Uint8Array, actorId: string | null): Promise<number> {
+  const [row] = await db
+    .insert(documentUpdates)
+    .values({ documentId, update: Buffer.from(update.buffer, update.byteOffset, update.byteLength), actorId })
+    .returning({ id: documentUpdates.id });
+  if (!row) throw new Error('document update insert returned nothing');
+  return row.id;
+}
+
+/** Applies stored updates to a fresh Y.Doc; an update that does not apply is reported, not fatal. */
+export function buildDoc(updates: readonly Uint8Array[], onBadUpdate?: (index: number, error: unknown) => void): Y.Doc {
+  const doc = new Y.Doc();
+  doc.transact(() => {
+    updates.forEach((update, index) => {
+      try {
+        Y.applyUpdate(doc, update);
+      } catch (error) {
+        onBadUpdate?.(index, error);
+      }
+    });
+  });
+  return doc;
+}
+
+export interface CompactionResult {
+  merged: number;
+  throughUpdateId: number | null;
+  snapshotBytes: number;
+}
+
+/**
+ * Merges the snapshot and up to `batchSize` logged updates into a new snapshot and deletes the merged
+ * rows, in one transaction under a per-document advisory lock. Idempotent: run twice, the second run
+ * finds nothing to merge. Loading through a Y.Doc (not just Y.mergeUpdates) also garbage-collects
+ * deleted content.
+ */
+export async function compactDocument(db: Database, documentId: string, batchSize = 10_000): Promise<CompactionResult> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`document:${documentId}`}))`);
+    const [snapshot] = await tx.select().from(documentSnapshots).where(eq(documentSnapshots.documentId, documentId));
+    const rows = await tx
+      .select({ id: documentUpdates.id, update: documentUpdates.update })
+      .from(documentUpdates)
+      .where(eq(documentUpdates.documentId, documentId))
+      .orderBy(asc(documentUpdates.id))
+      .limit(batchSize);
+    if (rows.length === 0) return { merged: 0, throughUpdateId: snapshot?.throughUpdateId ?? null, snapshotBytes: snapshot?.state.byteLength ?? 0 };
+    const doc = buildDoc([...(snapshot ? [snapshot.state] : []), ...rows.map((row) => row.update)]);
+    const state = Buffer.from(Y.encodeStateAsUpdate(doc));
+    doc.destroy();
+    const throughUpdateId = Math.max(snapshot?.throughUpdateId ?? 0, ...rows.map((row) => row.id));
+    await tx
+      .insert(documentSnapshots)
+      .values({ documentId, state, throughUpdateId, updatedAt: new Date() })
+      .onConflictDoUpdate({ target: documentSnapshots.documentId, set: { state, throughUpdateId, updatedAt: new Date() } });
+    await tx.delete(documentUpdates).where(inArray(documentUpdates.id, rows.map((row) => row.id)));
+    return { merged: rows.length, throughUpdateId, snapshotBytes: state.byteLength };
+  });
+}

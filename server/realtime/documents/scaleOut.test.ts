@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type * as Y from 'yjs';
+import { buildPanel, openProvider } from '../../../test/support/documents.ts';
+import { startServerProcess, type ServerProcess } from '../../../test/support/processes.ts';
+import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
+import { eventually } from '../../../test/support/wait.ts';
+
+let stack: TestStack;
+let servers: ServerProcess[];
+const closers: (() => void)[] = [];
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  servers = await Promise.all([startServerProcess(stack), startServerProcess(stack), startServerProcess(stack)]);
+});
+afterAll(async () => {
+  for (const close of closers) close();
+  await Promise.all(servers.map((server) => server.stop()));
+  await stack.close();
+});
+
+const textOf = (doc: Y.Doc) => doc.getText('notes').toString();
+
+describe('one worksheet across three server processes', () => {
+  it('converges edits made on different processes, and loses no acked edit when a process dies mid-edit', async () => {
+    const panel = await buildPanel(stack.database.db, servers[0]!.url, { reviewers: 3 });
+    const clients = await Promise.all(
+      panel.reviewers.map(async (reviewer, index) => {
+        const opened = await openProvider(servers[index]!.url, reviewer.cookie, panel.documentId);
+        closers.push(opened.close);
+        return opened;
+      }),
+    );
+    const docs = clients.map((client) => client.provider.doc);
+
+    // Each panelist, on their own process, types a line; everyone sees all three.
+    docs.forEach((doc, index) => doc.getText('notes').insert(0, `line from reviewer ${index + 1}\n`));
+    await eventually(() => docs.every((doc) => textOf(doc).split('\n').filter(Boolean).length === 3) || undefined);
+    expect(new Set(docs.map(textOf)).size).toBe(1);
+
+    // Reviewer 3 keeps typing on process 3, which is killed mid-edit.
+    const victim = clients[2]!;
+    for (let index = 0; index < 20; index++) victim.provider.doc.getText('notes').insert(0, `burst ${index}|`);
+    await eventually(() => victim.provider.unsavedCount < 20 || undefined);
+    await servers[2]!.crash();
+    const localText = textOf(victim.provider.doc);
+    victim.close();
+
+    // The same document, rejoined on a surviving process, receives whatever was not yet stored.
+    const rejoined = await openProvider(servers[0]!.url, panel.reviewers[2]!.cookie, panel.documentId, victim.provider.doc);
+    closers.push(rejoined.close);
+    await eventually(() => rejoined.provider.status === 'saved' || undefined);
+    await eventually(() => (textOf(docs[0]!) === localText && textOf(docs[1]!) === localText) || undefined);
+
+    // A fresh reader on either surviving process gets exactly that text from the server.
+    for (const server of servers.slice(0, 2)) {
+      const reader = await openProvider(server.url, panel.reviewers[0]!.cookie, panel.documentId);
+      closers.push(reader.close);
+      expect(textOf(reader.provider.doc)).toBe(localText);
+    }
+    expect(localText).toContain('burst 19|');
+  });
+});

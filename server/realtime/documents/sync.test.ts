@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import * as Y from 'yjs';
+import { documentUpdates } from '../../db/schema.ts';
+import { buildPanel, connectSocket, emitAck, openProvider, textEdit } from '../../../test/support/documents.ts';
+import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
+import { eventually } from '../../../test/support/wait.ts';
+
+let stack: TestStack;
+const closers: (() => void)[] = [];
+
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(async () => {
+  closers.forEach((close) => close());
+  await stack.close();
+});
+
+const text = (doc: Y.Doc) => doc.getText('notes-probe').toString();
+
+describe('document sync (state vector → missing update, both ways)', () => {
+  it('converges two panelists editing at once, and acks each edit only once it is stored', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url);
+    const [first, second] = await Promise.all(panel.reviewers.map((reviewer) => openProvider(stack.url, reviewer.cookie, panel.documentId)));
+    closers.push(first!.close, second!.close);
+    expect(first!.provider.canWrite).toBe(true);
+
+    for (let index = 0; index < 5; index++) {
+      first!.provider.doc.getText('notes-probe').insert(0, `a${index} `);
+      second!.provider.doc.getText('notes-probe').insert(0, `b${index} `);
+    }
+    await eventually(() => first!.provider.status === 'saved' && second!.provider.status === 'saved' && text(first!.provider.doc) === text(second!.provider.doc));
+    expect(text(first!.provider.doc)).toHaveLength(30);
+
+    // Whatever was acked is in storage: a fresh client that loads only from the server sees it all.
+    const rows = await stack.database.db.select().from(documentUpdates).where(eq(documentUpdates.documentId, panel.documentId));
+    const stored = new Y.Doc();
+    rows.forEach((row) => Y.applyUpdate(stored, row.update));
+    expect(text(stored)).toBe(text(first!.provider.doc));
+    // Edits that arrived in the same turn were merged into fewer rows than edits.
+    expect(rows.length).toBeLessThanOrEqual(10);
+  });
+
+  it('merges updates that arrive in the same event-loop turn into one stored row and one broadcast', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url);
+    const [writer, watcher] = await Promise.all(panel.reviewers.map((reviewer) => connectSocket(stack.url, reviewer.cookie)));
+    closers.push(() => writer!.disconnect(), () => watcher!.disconnect());
+    const badVector = await emitAck(writer!, 'doc.join', { documentId: panel.documentId, stateVector: new Uint8Array([255, 255, 255]) });
+    expect(badVector).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    for (const socket of [writer!, watcher!]) expect((await emitAck(socket, 'doc.join', { documentId: panel.documentId })).ok).toBe(true);
+    const received: Uint8Array[] = [];
+    watcher!.on('doc.update', (event) => received.push(new Uint8Array(event.update as ArrayBuffer)));
+
+    const doc = new Y.Doc();
+    const edits = Array.from({ length: 8 }, (_, index) => textEdit(`w${index}`, doc).update);
+    const acks = await Promise.all(edits.map((update, index) => emitAck(writer!, 'doc.update', { documentId: panel.documentId, update, clientUpdateId: `c${index}` })));
+    expect(acks.map((ack) => ack.ok && ack.data.clientUpdateId)).toEqual(edits.map((_, index) => `c${index}`));
+
+    const rows = await stack.database.db.select().from(documentUpdates).where(eq(documentUpdates.documentId, panel.documentId));
+    expect(rows.length).toBeLessThan(edits.length);
+    await eventually(() => received.length === rows.length || undefined);
+    const mirror = new Y.Doc();
+    received.forEach((update) => Y.applyUpdate(mirror, update));
+    expect(mirror.getText('probe').toString()).toBe(doc.getText('probe').toString());
+  });
+
+  it('after a reconnect each side sends only what the other lacks', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url);
+    const [stayer, leaver] = await Promise.all(panel.reviewers.map((reviewer) => openProvider(stack.url, reviewer.cookie, panel.documentId)));
+    closers.push(stayer!.close, leaver!.close);
+    stayer!.provider.doc.getText('notes-probe').insert(0, 'x'.repeat(5_000));
+    await eventually(() => text(leaver!.provider.doc).length === 5_000 && stayer!.provider.status === 'saved');
+
+    const sent: { event: string; bytes: number }[] = [];
+    leaver!.socket.onAnyOutgoing((event: string, payload: { update?: Uint8Array }) => sent.push({ event, bytes: payload?.update?.byteLength ?? 0 }));
+    leaver!.socket.disconnect();
+    expect(leaver!.provider.status).toBe('offline');
+
+    leaver!.provider.doc.getText('notes-probe').insert(0, 'offline edit ');
+    stayer!.provider.doc.getText('notes-probe').insert(5_013 - 13, ' while away');
+    await eventually(() => stayer!.provider.status === 'saved');
+    expect(leaver!.provider.status).toBe('offline');
+
+    // Sync step 1 with the offline client's state vector: the answer is the missed edit, not the 5 000-character document.
+    const probe = await connectSocket(stack.url, panel.reviewers[1]!.cookie);
+    closers.push(() => probe.disconnect());
+    const answer = await emitAck(probe, 'doc.join', { documentId: panel.documentId, stateVector: Y.encodeStateVector(leaver!.provider.doc) });
+    if (!answer.ok) throw new Error(answer.error.message);
+    const missed = new Uint8Array(answer.data.update as ArrayBuffer);
+    expect(missed.byteLength).toBeLessThan(200);
+    const replay = new Y.Doc();
+    Y.applyUpdate(replay, Y.encodeStateAsUpdate(leaver!.provider.doc));
+    Y.applyUpdate(replay, missed);
+    expect(text(replay)).toContain(' while away');
+
+    leaver!.socket.connect();
+    await eventually(() => text(leaver!.provider.doc) === text(stayer!.provider.doc) && leaver!.provider.status === 'saved' && stayer!.provider.status === 'saved');
+
+    expect(text(stayer!.provider.doc)).toContain('offline edit ');
+    expect(text(stayer!.provider.doc)).toContain(' while away');
+    // The client sent back only its offline edit.
+    const updates = sent.filter((entry) => entry.event === 'doc.update');
+    expect(updates).toHaveLength(1);
+    expect(updates[0]!.bytes).toBeLessThan(200);
+  });
+});

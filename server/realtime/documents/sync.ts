@@ -1,0 +1,25 @@
+import * as Y from 'yjs';
+import { errors } from '../../../shared/errors.ts';
+import type { DocJoinResult } from '../../../shared/realtime/documents.ts';
+import type { LiveDocument } from './liveDocument.ts';
+
+/**
+ * The Yjs sync protocol's two steps, as y-protocols defines them, over Socket.IO acks: the client's
+ * step 1 (its state vector) is answered with step 2 (the update it lacks) plus the server's own state
+ * vector, so the client can send its step 2 (what the server lacks) as an ordinary acked update.
+ */
+export function answerSyncStep1(live: LiveDocument, clientStateVector: Uint8Array | undefined, canWrite: boolean): DocJoinResult {
+  let update: Uint8Array;
+  try {
+    update = Y.encodeStateAsUpdate(live.doc, clientStateVector && clientStateVector.byteLength > 0 ? clientStateVector : undefined);
+  } catch {
+    throw errors.validation([{ path: 'stateVector', message: 'not a Yjs state vector' }]);
+  }
+  return {
+    documentId: live.id,
+    update,
+    stateVector: Y.encodeStateVector(live.doc),
+    awareness: live.presence.encodeAll(),
+    canWrite,
+  };
+}

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+
+/**
+ * The wire contract of collaborative documents over Socket.IO. Sync follows the y-protocols
+ * semantics (step 1: a state vector; step 2: the update the other side lacks), carried as
+ * structured, validated payloads instead of y-protocols' binary message framing.
+ */
+
+/** Default limits; the server reads its effective values from config (DOC_* variables). */
+export const documentLimits = {
+  /** Largest single Yjs update (or merged resync) a client may send. Below Socket.IO's 1 MB frame cap. */
+  maxUpdateBytes: 256 * 1024,
+  /** Largest stored size of one document (snapshot + log). */
+  maxDocumentBytes: 8 * 1024 * 1024,
+  /** Largest awareness (presence) update. */
+  maxAwarenessBytes: 16 * 1024,
+  /** Socket.IO connections one user may hold on one server process. */
+  maxConnectionsPerUser: 12,
+} as const;
+
+const uuidPattern = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const worksheetIdPattern = new RegExp(`^worksheet:(${uuidPattern})$`, 'i');
+
+export type DocumentRef = { kind: 'worksheet'; evaluationId: string };
+
+/** The document id of an evaluation's worksheet: `worksheet:<evaluationId>`. */
+export function worksheetDocumentId(evaluationId: string): string {
+  return `worksheet:${evaluationId.toLowerCase()}`;
+}
+
+/** What a document id names, or null when it names nothing we host. */
+export function parseDocumentId(documentId: string): DocumentRef | null {
+  const match = worksheetIdPattern.exec(documentId);
+  return match?.[1] ? { kind: 'worksheet', evaluationId: match[1].toLowerCase() } : null;
+}
+
+export const documentIdSchema = z
+  .string()
+  .max(100)
+  .refine((value) => parseDocumentId(value) !== null, 'must be worksheet:<evaluation id>')
+  .transform((value) => value.toLowerCase());
+
+/** Decodes base64 (standard or url-safe) to bytes without Node's Buffer, so the browser can use it too. */
+export function fromBase64(text: string): Uint8Array {
+  const binary = atob(text.replaceAll('-', '+').replaceAll('_', '/'));
+  const bytes = new Uint8Array(binary.length);
+  for (let index = 0; index < binary.length; index++) bytes[index] = binary.charCodeAt(index);
+  return bytes;
+}
+
+/** Binary payloads arrive as Socket.IO attachments (Buffer/ArrayBuffer/Uint8Array) or as base64 text. */
+export const binarySchema = z
+  .union([
+    z.custom<Uint8Array>((value) => value instanceof Uint8Array, 'must be bytes'),
+    z.custom<ArrayBuffer>((value) => value instanceof ArrayBuffer, 'must be bytes'),
+    z.base64().max(2_000_000),
+    z.base64url().max(2_000_000),
+  ])
+  .transform((value): Uint8Array => {
+    if (typeof value === 'string') return fromBase64(value);
+    if (value instanceof ArrayBuffer) return new Uint8Array(value);
+    return value;
+  });
+
+export const docJoinSchema = z.strictObject({
+  documentId: documentIdSchema,
+  /** Sync step 1: the client's state vector (empty for a fresh client). */
+  stateVector: binarySchema.optional(),
+});
+export type DocJoinPayload = z.input<typeof docJoinSchema>;
+
+export const docUpdateSchema = z.strictObject({
+  documentId: documentIdSchema,
+  update: binarySchema,
+  /** Chosen by the client; echoed in the ack so it can mark that edit saved. */
+  clientUpdateId: z.string().min(1).max(80),
+});
+export type DocUpdatePayload = z.input<typeof docUpdateSchema>;
+
+export const docAwarenessSchema = z.strictObject({
+  documentId: documentIdSchema,
+  update: binarySchema,
+});
+export type DocAwarenessPayload = z.input<typeof docAwarenessSchema>;
+
+export const docLeaveSchema = z.strictObject({ documentId: documentIdSchema });
+export type DocLeavePayload = z.input<typeof docLeaveSchema>;
+
+/** Bytes as they arrive: Node gets a Buffer (a Uint8Array), the browser an ArrayBuffer. */
+export type WireBytes = Uint8Array | ArrayBuffer;
+
+/** Normalizes received bytes. */
+export function toBytes(value: WireBytes): Uint8Array {
+  return value instanceof Uint8Array ? value : new Uint8Array(value);
+}
+
+/** The join ack: sync step 2 for the client, plus the server's state vector so the client can answer with its own step 2. */
+export interface DocJoinResult {
+  documentId: string;
+  /** Everything the client's state vector lacks. */
+  update: WireBytes;
+  /** The server's state vector: the client sends back what this lacks. */
+  stateVector: WireBytes;
+  /** Every presence state known in the room. */
+  awareness: WireBytes;
+  canWrite: boolean;
+}
+
+/** The ack of a stored update. */
+export interface DocUpdateResult {
+  clientUpdateId: string;
+}
+
+/** Server pushes: a stored update, a presence change, or the end of the caller's access. */
+export interface DocUpdateEvent {
+  documentId: string;
+  update: WireBytes;
+}
+export interface DocAwarenessEvent {
+  documentId: string;
+  update: WireBytes;
+}
+export interface DocRevokedEvent {
+  documentId: string;
+  code: 'forbidden';
+  message: string;
+}

@@ -1,0 +1,3 @@
+export * from './standards.ts';
+export * from './scoring.ts';
+export * from './submission.ts';

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import {
+  addCommentThread,
+  addMissingOutcomes,
+  addOutcomeRow,
+  notesText,
+  presenceColour,
+  readWorksheet,
+  removeOutcomeRow,
+  replyToThread,
+  setDraftField,
+  setThreadResolved,
+  updateOutcomeRow,
+  worksheetParts,
+} from './worksheet.ts';
+
+const sync = (from: Y.Doc, to: Y.Doc) => Y.applyUpdate(to, Y.encodeStateAsUpdate(from, Y.encodeStateVector(to)));
+
+describe('worksheet document helpers', () => {
+  it('maps outcomes to evidence, and merges two panelists\' concurrent rows', () => {
+    const doc = new Y.Doc();
+    expect(addMissingOutcomes(doc, ['Solve linear equations.', 'Graph functions.'])).toBe(2);
+    expect(addMissingOutcomes(doc, ['  solve LINEAR equations. '])).toBe(0);
+    const [first] = readWorksheet(doc).outcomes;
+    expect(updateOutcomeRow(doc, first!.id, { evidence: 'Week 2 quiz', met: 'yes' })).toBe(true);
+    expect(updateOutcomeRow(doc, 'nope', { met: 'no' })).toBe(false);
+
+    const other = new Y.Doc();
+    sync(doc, other);
+    addOutcomeRow(other, { outcome: 'Model growth.' });
+    updateOutcomeRow(doc, first!.id, { met: 'partly' });
+    sync(doc, other);
+    sync(other, doc);
+    expect(readWorksheet(doc).outcomes).toEqual(readWorksheet(other).outcomes);
+    expect(readWorksheet(doc).outcomes.map((row) => [row.outcome, row.met])).toEqual([
+      ['Solve linear equations.', 'partly'],
+      ['Graph functions.', 'undecided'],
+      ['Model growth.', 'undecided'],
+    ]);
+    expect(removeOutcomeRow(doc, first!.id)).toBe(true);
+    expect(readWorksheet(doc).outcomes).toHaveLength(2);
+  });
+
+  it('keeps a draft recommendation and ignores values of the wrong type', () => {
+    const doc = new Y.Doc();
+    expect(readWorksheet(doc).draft).toEqual({ semesterHours: null, level: null, subject: '', summary: '' });
+    setDraftField(doc, 'semesterHours', 3);
+    setDraftField(doc, 'level', 'lower_division');
+    setDraftField(doc, 'subject', 'Mathematics');
+    worksheetParts(doc).draft.set('summary', 42);
+    expect(readWorksheet(doc).draft).toEqual({ semesterHours: 3, level: 'lower_division', subject: 'Mathematics', summary: '' });
+  });
+
+  it('opens, answers and resolves comment threads anchored to evidence', () => {
+    const doc = new Y.Doc();
+    const threadId = addCommentThread(doc, { kind: 'syllabus', ref: '3' }, { authorId: 'u1', authorName: 'Ada', text: 'Is week 3 enough?' });
+    expect(replyToThread(doc, threadId, { authorId: 'u2', authorName: 'Bo', text: 'With the lab, yes.' })).toBe(true);
+    expect(setThreadResolved(doc, threadId, true)).toBe(true);
+    expect(replyToThread(doc, 'missing', { authorId: 'u2', authorName: 'Bo', text: 'x' })).toBe(false);
+    const [thread] = readWorksheet(doc).threads;
+    expect(thread).toMatchObject({ id: threadId, anchor: { kind: 'syllabus', ref: '3' }, resolved: true });
+    expect(thread!.messages.map((message) => message.text)).toEqual(['Is week 3 enough?', 'With the lab, yes.']);
+  });
+
+  it('reads the notes as text and gives each user a stable colour', () => {
+    const doc = new Y.Doc();
+    const paragraph = new Y.XmlElement('paragraph');
+    paragraph.insert(0, [new Y.XmlText('Strong assessments.')]);
+    worksheetParts(doc).notes.insert(0, [paragraph]);
+    expect(notesText(doc)).toBe('Strong assessments.');
+    expect(presenceColour('user-1')).toBe(presenceColour('user-1'));
+    expect(presenceColour('user-1')).toMatch(/^#[0-9a-f]{6}$/);
+  });
+});

@@ -1,0 +1,230 @@
+import * as Y from 'yjs';
+
+/**
+ * The panel's worksheet as a Yjs document. Top-level types (names are part of the stored format):
+ * - `notes`      Y.XmlFragment: rich-text shared notes (ProseMirror schema of the editor)
+ * - `outcomeMap` Y.Array<Y.Map>: one row per learning outcome {id, outcome, evidence, met}
+ * - `draft`      Y.Map: the draft recommendation {semesterHours, level, subject, summary}
+ * - `comments`   Y.Array<Y.Map>: threads {id, anchor, messages: Y.Array<CommentMessage>, resolved}
+ */
+export const worksheetKeys = { notes: 'notes', outcomeMap: 'outcomeMap', draft: 'draft', comments: 'comments' } as const;
+
+export const creditLevels = ['vocational_certificate', 'lower_division', 'upper_division', 'graduate'] as const;
+export type CreditLevel = (typeof creditLevels)[number];
+
+export type OutcomeMet = 'yes' | 'partly' | 'no' | 'undecided';
+export interface OutcomeRow {
+  id: string;
+  outcome: string;
+  evidence: string;
+  met: OutcomeMet;
+}
+
+export interface DraftRecommendation {
+  semesterHours: number | null;
+  level: CreditLevel | null;
+  subject: string;
+  summary: string;
+}
+
+export type CommentAnchorKind = 'syllabus' | 'assessment' | 'text';
+export interface CommentAnchor {
+  kind: CommentAnchorKind;
+  /** syllabus: the week number; assessment: its index; text: the quoted passage. */
+  ref: string;
+}
+export interface CommentMessage {
+  id: string;
+  authorId: string;
+  authorName: string;
+  text: string;
+  at: string;
+}
+export interface CommentThread {
+  id: string;
+  anchor: CommentAnchor;
+  messages: CommentMessage[];
+  resolved: boolean;
+}
+
+/** A plain snapshot of the structured parts, for rendering. */
+export interface WorksheetView {
+  outcomes: OutcomeRow[];
+  draft: DraftRecommendation;
+  threads: CommentThread[];
+}
+
+/** The worksheet's top-level shared types in a document. */
+export function worksheetParts(doc: Y.Doc) {
+  return {
+    notes: doc.getXmlFragment(worksheetKeys.notes),
+    outcomeMap: doc.getArray<Y.Map<unknown>>(worksheetKeys.outcomeMap),
+    draft: doc.getMap<unknown>(worksheetKeys.draft),
+    comments: doc.getArray<Y.Map<unknown>>(worksheetKeys.comments),
+  };
+}
+
+/** A random id for rows, threads and messages (no Node APIs: runs in the browser too). */
+export function newId(): string {
+  return globalThis.crypto.randomUUID();
+}
+
+const metValues: readonly OutcomeMet[] = ['yes', 'partly', 'no', 'undecided'];
+const asText = (value: unknown): string => (typeof value === 'string' ? value : '');
+
+/** Adds an outcome row; returns its id. */
+export function addOutcomeRow(doc: Y.Doc, row: Partial<Omit<OutcomeRow, 'id'>> = {}): string {
+  const id = newId();
+  const map = new Y.Map<unknown>();
+  doc.transact(() => {
+    map.set('id', id);
+    map.set('outcome', row.outcome ?? '');
+    map.set('evidence', row.evidence ?? '');
+    map.set('met', row.met ?? 'undecided');
+    worksheetParts(doc).outcomeMap.push([map]);
+  });
+  return id;
+}
+
+/** Adds one row per outcome text not already mapped (compared case- and space-insensitively). */
+export function addMissingOutcomes(doc: Y.Doc, outcomes: readonly string[]): number {
+  const known = new Set(readOutcomes(doc).map((row) => normalize(row.outcome)));
+  const missing = outcomes.filter((outcome) => !known.has(normalize(outcome)));
+  doc.transact(() => missing.forEach((outcome) => addOutcomeRow(doc, { outcome })));
+  return missing.length;
+}
+
+/** Changes fields of the row with `id`; false when no such row. */
+export function updateOutcomeRow(doc: Y.Doc, id: string, patch: Partial<Omit<OutcomeRow, 'id'>>): boolean {
+  const map = worksheetParts(doc).outcomeMap.toArray().find((candidate) => candidate.get('id') === id);
+  if (!map) return false;
+  doc.transact(() => {
+    for (const [key, value] of Object.entries(patch)) if (value !== undefined) map.set(key, value);
+  });
+  return true;
+}
+
+/** Removes the row with `id`; false when no such row. */
+export function removeOutcomeRow(doc: Y.Doc, id: string): boolean {
+  const rows = worksheetParts(doc).outcomeMap;
+  const index = rows.toArray().findIndex((candidate) => candidate.get('id') === id);
+  if (index < 0) return false;
+  rows.delete(index, 1);
+  return true;
+}
+
+/** The outcome rows as plain data. */
+export function readOutcomes(doc: Y.Doc): OutcomeRow[] {
+  return worksheetParts(doc)
+    .outcomeMap.toArray()
+    .map((map) => {
+      const met = map.get('met');
+      return {
+        id: asText(map.get('id')),
+        outcome: asText(map.get('outcome')),
+        evidence: asText(map.get('evidence')),
+        met: metValues.includes(met as OutcomeMet) ? (met as OutcomeMet) : 'undecided',
+      };
+    });
+}
+
+/** Sets one field of the draft recommendation. */
+export function setDraftField<K extends keyof DraftRecommendation>(doc: Y.Doc, field: K, value: DraftRecommendation[K]): void {
+  worksheetParts(doc).draft.set(field, value);
+}
+
+/** The draft recommendation as plain data (unset fields as empty). */
+export function readDraft(doc: Y.Doc): DraftRecommendation {
+  const draft = worksheetParts(doc).draft;
+  const hours = draft.get('semesterHours');
+  const level = draft.get('level');
+  return {
+    semesterHours: typeof hours === 'number' && Number.isFinite(hours) ? hours : null,
+    level: creditLevels.includes(level as CreditLevel) ? (level as CreditLevel) : null,
+    subject: asText(draft.get('subject')),
+    summary: asText(draft.get('summary')),
+  };
+}
+
+/** Opens a comment thread with its first message; returns the thread id. */
+export function addCommentThread(doc: Y.Doc, anchor: CommentAnchor, message: Omit<CommentMessage, 'id' | 'at'>): string {
+  const id = newId();
+  const thread = new Y.Map<unknown>();
+  const messages = new Y.Array<CommentMessage>();
+  doc.transact(() => {
+    thread.set('id', id);
+    thread.set('anchor', { kind: anchor.kind, ref: anchor.ref });
+    thread.set('resolved', false);
+    thread.set('messages', messages);
+    messages.push([{ ...message, id: newId(), at: new Date().toISOString() }]);
+    worksheetParts(doc).comments.push([thread]);
+  });
+  return id;
+}
+
+function findThread(doc: Y.Doc, threadId: string): Y.Map<unknown> | undefined {
+  return worksheetParts(doc).comments.toArray().find((thread) => thread.get('id') === threadId);
+}
+
+/** Appends a reply to a thread; false when no such thread. */
+export function replyToThread(doc: Y.Doc, threadId: string, message: Omit<CommentMessage, 'id' | 'at'>): boolean {
+  const messages = findThread(doc, threadId)?.get('messages');
+  if (!(messages instanceof Y.Array)) return false;
+  messages.push([{ ...message, id: newId(), at: new Date().toISOString() }]);
+  return true;
+}
+
+/** Marks a thread resolved (or reopens it); false when no such thread. */
+export function setThreadResolved(doc: Y.Doc, threadId: string, resolved: boolean): boolean {
+  const thread = findThread(doc, threadId);
+  if (!thread) return false;
+  thread.set('resolved', resolved);
+  return true;
+}
+
+/** The comment threads as plain data. */
+export function readThreads(doc: Y.Doc): CommentThread[] {
+  return worksheetParts(doc)
+    .comments.toArray()
+    .map((thread) => {
+      const anchor = thread.get('anchor') as Partial<CommentAnchor> | undefined;
+      const messages = thread.get('messages');
+      return {
+        id: asText(thread.get('id')),
+        anchor: { kind: anchor?.kind ?? 'text', ref: asText(anchor?.ref) },
+        messages: messages instanceof Y.Array ? (messages.toArray() as CommentMessage[]) : [],
+        resolved: thread.get('resolved') === true,
+      };
+    });
+}
+
+/** Every structured part of the worksheet as plain data. */
+export function readWorksheet(doc: Y.Doc): WorksheetView {
+  return { outcomes: readOutcomes(doc), draft: readDraft(doc), threads: readThreads(doc) };
+}
+
+/** The plain text of the notes (paragraphs joined by newlines), for tests and summaries. */
+export function notesText(doc: Y.Doc): string {
+  const lines: string[] = [];
+  const walk = (node: Y.XmlElement | Y.XmlText | Y.XmlFragment): string => {
+    if (node instanceof Y.XmlText) return node.toString().replace(/<[^>]+>/g, '');
+    return node
+      .toArray()
+      .map((child) => walk(child as Y.XmlElement | Y.XmlText))
+      .join('');
+  };
+  for (const block of worksheetParts(doc).notes.toArray()) lines.push(walk(block as Y.XmlElement | Y.XmlText));
+  return lines.join('\n');
+}
+
+/** A stable presence colour per user, readable on white. */
+export function presenceColour(userId: string): string {
+  const palette = ['#d9480f', '#2457c5', '#2b8a3e', '#ae3ec9', '#c2255c', '#0b7285', '#e67700', '#5f3dc4'];
+  let hash = 0;
+  for (const char of userId) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return palette[hash % palette.length] ?? '#2457c5';
+}
+
+function normalize(text: string): string {
+  return text.trim().toLowerCase().replace(/\s+/g, ' ');
+}

@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { buildPanel } from '../support/documents.ts';
+import { launchChromium, signInPage } from '../support/browser.ts';
+import { TEST_PASSWORD } from '../support/factories.ts';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+
+let stack: TestStack;
+let browser: Browser;
+
+beforeAll(async () => {
+  [stack, browser] = await Promise.all([startTestStack({ pages: true }), launchChromium()]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+const notes = (page: Page) => page.getByTestId('notes-editor');
+/** The notes as text, without the remote carets' name labels. */
+const notesText = (page: Page) =>
+  notes(page).evaluate((element) => {
+    const copy = element.cloneNode(true) as HTMLElement;
+    copy.querySelectorAll('.collaboration-carets__caret').forEach((caret) => caret.remove());
+    return copy.textContent ?? '';
+  });
+const saveStatus = (page: Page) => page.getByTestId('save-status').getAttribute('data-status');
+
+async function openWorksheet(email: string, evaluationId: string): Promise<Page> {
+  const page = await signInPage(browser, stack.url, email, TEST_PASSWORD);
+  await page.goto(`/evaluations/${evaluationId}`);
+  await page.getByTestId('open-worksheet').click();
+  await notes(page).waitFor();
+  await expect.poll(() => saveStatus(page)).toBe('saved');
+  return page;
+}
+
+describe('panel worksheet in Chromium', () => {
+  it('two panelists co-edit the notes, see each other and their cursors, and converge after one goes offline', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
+    const [ada, ben] = [await openWorksheet(panel.reviewers[0]!.user.email, panel.evaluation.id), await openWorksheet(panel.reviewers[1]!.user.email, panel.evaluation.id)];
+
+    // Presence: both see both, with names.
+    for (const page of [ada, ben]) await expect.poll(() => page.getByTestId('presence-peer').count()).toBe(2);
+    expect(await ada.getByTestId('presence-peer').filter({ hasText: 'Reviewer 2' }).count()).toBe(1);
+
+    await notes(ada).click();
+    await ada.keyboard.type('Ada: assessments align with outcomes.');
+    await expect.poll(() => notes(ben).textContent()).toContain('Ada: assessments align with outcomes.');
+    await notes(ben).click();
+    await ben.keyboard.press('End');
+    await ben.keyboard.type(' Ben agrees.');
+    await expect.poll(() => notes(ada).textContent()).toContain('Ben agrees.');
+    // Remote cursors carry the other panelist's name.
+    await expect.poll(() => ada.locator('.collaboration-carets__label').allTextContents()).toContain('Reviewer 2');
+    await expect.poll(() => saveStatus(ada)).toBe('saved');
+
+    // Structured parts travel the same way: an outcome row and a comment thread.
+    await ada.getByTestId('add-course-outcomes').click();
+    await ada.getByTestId('outcome-row').first().getByLabel('Evidence').fill('Proctored final exam');
+    await expect.poll(() => ben.getByTestId('outcome-row').first().getByLabel('Evidence').inputValue()).toBe('Proctored final exam');
+    await ben.getByTestId('comment-text').fill('Is one week enough for this topic?');
+    await ben.getByTestId('comment-add').click();
+    await ada.getByTestId('comment-thread').waitFor();
+    await ada.getByTestId('comment-reply').fill('Yes, with the lab.');
+    await ada.getByRole('button', { name: 'Reply' }).click();
+    await expect.poll(() => ben.getByTestId('comment-message').allTextContents()).toEqual(['Reviewer 2 Is one week enough for this topic?', 'Reviewer 1 Yes, with the lab.']);
+    await ada.getByTestId('comment-resolve').click();
+    await expect.poll(() => ben.getByTestId('comment-thread').count()).toBe(0);
+    await ben.getByTestId('show-resolved').check();
+    await expect.poll(() => ben.getByTestId('comment-thread').getAttribute('data-resolved')).toBe('true');
+
+    // Ben drops off the network, keeps writing; Ada writes too; Ben comes back and both converge.
+    await ben.context().setOffline(true);
+    await expect.poll(() => saveStatus(ben), { timeout: 30_000 }).toBe('offline');
+    await expect.poll(() => ada.getByTestId('presence-peer').count(), { timeout: 30_000 }).toBe(1);
+    await notes(ben).click();
+    await ben.keyboard.press('End');
+    await ben.keyboard.type(' Written offline.');
+    await notes(ada).click();
+    await ada.keyboard.press('End');
+    await ada.keyboard.type(' Ada while Ben is away.');
+    await expect.poll(() => saveStatus(ada)).toBe('saved');
+    expect(await saveStatus(ben)).toBe('offline');
+    await ben.screenshot({ path: 'test-results/worksheet-offline.png', fullPage: true });
+
+    await ben.context().setOffline(false);
+    await expect.poll(() => saveStatus(ben), { timeout: 30_000 }).toBe('saved');
+    for (const page of [ada, ben]) {
+      await expect.poll(() => notes(page).textContent()).toContain('Written offline.');
+      await expect.poll(() => notes(page).textContent()).toContain('Ada while Ben is away.');
+    }
+    expect(await notesText(ada)).toBe(await notesText(ben));
+    // Both appended at the same spot: Yjs orders the two concurrent inserts the same way for everyone.
+    expect(await notesText(ada)).toMatch(/^Ada: assessments align with outcomes\. Ben agrees\.( Ada while Ben is away\.| Written offline\.){2}$/);
+    await expect.poll(() => ada.getByTestId('presence-peer').count()).toBe(2);
+    await ada.screenshot({ path: 'test-results/worksheet.png', fullPage: true });
+  });
+
+  it('shows a coordinator the live worksheet read-only', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    const reviewer = await openWorksheet(panel.reviewers[0]!.user.email, panel.evaluation.id);
+    await notes(reviewer).click();
+    await reviewer.keyboard.type('Visible to the coordinator.');
+    const coordinator = await openWorksheet(panel.coordinator.user.email, panel.evaluation.id);
+    await coordinator.getByTestId('worksheet-readonly').waitFor();
+    await expect.poll(() => notes(coordinator).textContent()).toContain('Visible to the coordinator.');
+    expect(await notes(coordinator).getAttribute('contenteditable')).toBe('false');
+    expect(await coordinator.getByTestId('comment-add').count()).toBe(0);
+    await coordinator.screenshot({ path: 'test-results/worksheet-observer.png', fullPage: true });
+  });
+});

@@ -1,0 +1,77 @@
+import { io } from 'socket.io-client';
+import * as Y from 'yjs';
+import { DocumentProvider, type DocumentSocket } from '../../app/lib/realtime/worksheet/provider.ts';
+import type { Database } from '../../server/db/client.ts';
+import type { ErrorBody } from '../../shared/errors.ts';
+import { worksheetDocumentId } from '../../shared/realtime/documents.ts';
+import type { ClientToServerEvents } from '../../shared/realtime/events.ts';
+import type { Role } from '../../shared/roles.ts';
+import type { EvaluationState } from '../../shared/workflow/evaluation.ts';
+import { buildCourse, buildEvaluation, buildUser, seatReviewer } from './factories.ts';
+import { signedIn } from './http.ts';
+import { eventually } from './wait.ts';
+
+export type AckResponse<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
+type AckData<E extends keyof ClientToServerEvents> =
+  Parameters<ClientToServerEvents[E]>[1] extends (response: AckResponse<infer T>) => void ? T : never;
+
+/** A Socket.IO client signed in as the session whose cookie is given; resolves once connected. */
+export async function connectSocket(url: string, cookie: string): Promise<DocumentSocket> {
+  const socket: DocumentSocket = io(url, { transports: ['websocket'], extraHeaders: { cookie }, reconnectionDelay: 100, reconnectionDelayMax: 500 });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', (error) => {
+      socket.disconnect();
+      reject(error);
+    });
+  });
+  return socket;
+}
+
+/** Emits a client event and resolves with its ack. */
+export function emitAck<E extends keyof ClientToServerEvents>(socket: DocumentSocket, event: E, payload: Parameters<ClientToServerEvents[E]>[0]): Promise<AckResponse<AckData<E>>> {
+  return new Promise((resolve) => {
+    const emit = socket.emit.bind(socket) as (name: string, body: unknown, ack: (response: AckResponse<AckData<E>>) => void) => void;
+    emit(event, payload, resolve);
+  });
+}
+
+/** One Yjs text edit, as a client would send it. */
+export function textEdit(text: string, doc = new Y.Doc()): { doc: Y.Doc; update: Uint8Array } {
+  let update: Uint8Array = new Uint8Array();
+  doc.once('update', (bytes: Uint8Array) => (update = bytes));
+  doc.getText('probe').insert(doc.getText('probe').length, text);
+  return { doc, update };
+}
+
+export interface PanelMember {
+  user: Awaited<ReturnType<typeof buildUser>>;
+  cookie: string;
+}
+
+/** A course, an evaluation in `status`, a coordinator and `reviewers` seated reviewers, all signed in. */
+export async function buildPanel(db: Database, url: string, options: { status?: EvaluationState; reviewers?: number } = {}) {
+  const signIn = async (role: Role, name?: string): Promise<PanelMember> => {
+    const user = await buildUser(db, { role, name });
+    const client = await signedIn(url, user.email);
+    return { user, cookie: client.cookie };
+  };
+  const coordinator = await signIn('coordinator', 'Casey Coordinator');
+  const course = await buildCourse(db);
+  const evaluation = await buildEvaluation(db, { courseId: course.id, createdBy: coordinator.user.id, status: options.status ?? 'deliberation' });
+  const reviewers: PanelMember[] = [];
+  for (let index = 0; index < (options.reviewers ?? 2); index++) {
+    const reviewer = await signIn('reviewer', `Reviewer ${index + 1}`);
+    const seat = await seatReviewer(db, { evaluationId: evaluation.id, reviewerId: reviewer.user.id, seatedBy: coordinator.user.id, seatRole: index === 0 ? 'chair' : 'member' });
+    reviewers.push({ ...reviewer, seat } as PanelMember & { seat: typeof seat });
+  }
+  return { course, evaluation, coordinator, reviewers: reviewers as (PanelMember & { seat: Awaited<ReturnType<typeof seatReviewer>> })[], documentId: worksheetDocumentId(evaluation.id), signIn };
+}
+
+/** A provider (the browser's own client code) on a fresh socket; resolves once it has joined. */
+export async function openProvider(url: string, cookie: string, documentId: string, doc?: Y.Doc) {
+  const socket = await connectSocket(url, cookie);
+  const provider = new DocumentProvider(socket, documentId, doc);
+  await eventually(() => provider.synced || provider.revoked !== null || undefined);
+  return { socket, provider, close: () => (provider.destroy(), socket.disconnect()) };
+}

@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Queue } from 'bullmq';
+import { and, eq } from 'drizzle-orm';
+import { addDays, todayIso } from '../shared/domain/recommendationDates.ts';
+import type { DecisionView } from '../shared/schemas/decision.ts';
+import { jobKinds, queueNames } from '../shared/schemas/jobs.ts';
+import { flagDueReReviews } from '../server/commands/flagDueReReviews.ts';
+import { auditEvents, evaluations } from '../server/db/schema.ts';
+import { silentNotifier } from '../server/realtime/notifier.ts';
+import { panelInDeliberation, publishThroughApi, sampleMotion, type PanelFixture } from '../test/support/decisions.ts';
+import { startTestStack, type TestStack } from '../test/support/stack.ts';
+import { eventually } from '../test/support/wait.ts';
+
+let stack: TestStack;
+const statusOf = async (evaluationId: string) =>
+  (await stack.database.db.select({ status: evaluations.status }).from(evaluations).where(eq(evaluations.id, evaluationId)))[0]?.status;
+
+beforeAll(async () => {
+  stack = await startTestStack({ workers: true });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+async function publishValidUntil(validUntil: string): Promise<PanelFixture> {
+  const panel = await panelInDeliberation(stack);
+  await publishThroughApi(panel, sampleMotion({ validFrom: addDays(validUntil, -3 * 365), validUntil }));
+  return panel;
+}
+
+describe('re-review sweep', () => {
+  it('flags, as the system, a recommendation within 120 days of valid-until: published → re_review_due, audited', async () => {
+    const today = todayIso();
+    const due = await publishValidUntil(addDays(today, 30));
+    const later = await publishValidUntil(addDays(today, 200));
+    const before = (await due.coordinator.get<{ decision: DecisionView }>(`/api/evaluations/${due.evaluationId}/decision`)).body.decision;
+    expect(before.publication.recommendation).toMatchObject({ reReviewDue: true, reReviewDueOn: addDays(today, 30 - 120) });
+
+    const queue = new Queue(queueNames.recommendations, { connection: { url: stack.redis.url }, prefix: stack.queuePrefix });
+    try {
+      await queue.add(jobKinds.reReviewSweep, {});
+      await eventually(async () => (await statusOf(due.evaluationId)) === 're_review_due');
+      expect(await queue.getJobSchedulersCount()).toBe(1);
+    } finally {
+      await queue.close();
+    }
+    expect(await statusOf(later.evaluationId)).toBe('published');
+    const [audit] = await stack.database.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.subjectId, due.evaluationId), eq(auditEvents.action, 'evaluation.flag_re_review')));
+    expect(audit).toMatchObject({ actorId: null, before: { status: 'published' }, after: { status: 're_review_due', reReviewDueOn: addDays(today, -90) } });
+  });
+
+  it('moves nothing early or twice, and skips revoked recommendations', async () => {
+    const today = todayIso();
+    const later = await publishValidUntil(addDays(today, 200));
+    const revoked = await publishValidUntil(addDays(today, 10));
+    const decision = (await revoked.coordinator.get<{ decision: DecisionView }>(`/api/evaluations/${revoked.evaluationId}/decision`)).body.decision;
+    const revocation = await revoked.coordinator.post(`/api/recommendations/${decision.publication.recommendation!.id}/revocation`, { reason: 'Withdrawn by the provider.' });
+    expect(revocation.status).toBe(201);
+    const context = { db: stack.database.db, notify: silentNotifier };
+
+    expect(await flagDueReReviews(context, addDays(today, 79))).not.toContain(later.evaluationId);
+    const flagged = await flagDueReReviews(context, addDays(today, 80));
+    expect(flagged).toContain(later.evaluationId);
+    expect(flagged).not.toContain(revoked.evaluationId);
+    expect(await flagDueReReviews(context, addDays(today, 80))).toEqual([]);
+    expect(await statusOf(later.evaluationId)).toBe('re_review_due');
+    expect(await statusOf(revoked.evaluationId)).toBe('revoked');
+  });
+});
