@@ -38,6 +38,7 @@ export const configSchema = z.object({
   DOC_MAX_BYTES: z.coerce.number().int().min(16_384).max(512 * 1024 * 1024).default(documentLimits.maxDocumentBytes),
   DOC_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).max(1000).default(documentLimits.maxConnectionsPerUser),
   DOC_IDLE_UNLOAD_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
+  DOC_ACCESS_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
   DOC_COMPACT_EVERY: z.coerce.number().int().min(2).max(1_000_000).default(500),
 });
 

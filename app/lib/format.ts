@@ -1,8 +1,8 @@
 import type { JobSummary } from '$shared/schemas/evaluation.ts';
 
-/** `panel_forming` → `panel forming`: how states and actions read in the console. */
+/** `panel_forming` → `panel forming`, `re_review_due` → `re-review due`: how states and actions read in the console. */
 export function humanize(word: string): string {
-  return word.replaceAll('_', ' ');
+  return word.replaceAll('re_review', 're-review').replaceAll('_', ' ');
 }
 
 /** `open_panel` → `Open panel`, for buttons. */

@@ -6,8 +6,8 @@ import { runMigrations } from '../../server/db/migrate.ts';
 import { courses, evaluations, panelSeats, providers, users } from '../../server/db/schema.ts';
 import { startLocalRedis } from '../../server/infra/redisServer.ts';
 
-function forkReady(path: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; message: { url?: string } }> {
-  const child = fork(fileURLToPath(new URL(path, import.meta.url)), [], { env, stdio: 'inherit' });
+function forkReady(path: string, env: NodeJS.ProcessEnv, execArgv: string[] = []): Promise<{ child: ChildProcess; message: { url?: string } }> {
+  const child = fork(fileURLToPath(new URL(path, import.meta.url)), [], { env, stdio: 'inherit', execArgv });
   return new Promise((resolve, reject) => {
     child.once('message', (message: { url?: string }) => resolve({ child, message }));
     child.once('exit', (code) => reject(new Error(`${path} exited with ${code}`)));
@@ -97,7 +97,7 @@ export async function startQuorumStack(reviewers: number, documents: number): Pr
     REDIS_URL: redis.url,
     PORT: '0',
     LOG_LEVEL: 'warn',
-  });
+  }, (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean));
   const stopChild = async (child: ChildProcess) => {
     if (child.exitCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -41,7 +41,7 @@ export async function runWorkload(target: Target, clients: number, rate: number,
     const onUpdate = sampler ? (update: Uint8Array) => latencies.push(...log.latencies(update, performance.now())) : () => {};
     connected.push(target.connect(index, documentName, onUpdate));
   }
-  await Promise.all(connected.map((client) => client.ready));
+  await allReady(connected);
   const watcher = watchProcesses(target.pids);
   const writers = connected.map(() => new Writer());
   let sent = 0;
@@ -96,10 +96,21 @@ export async function runConnectStorm(target: Target, clients: number): Promise<
   const documentName = target.nextDocument();
   const started = performance.now();
   const connected = Array.from({ length: clients }, (_, index) => target.connect(index, documentName, () => {}));
-  await Promise.all(connected.map((client) => client.ready));
+  await allReady(connected);
   const ms = performance.now() - started;
   const usage = await watcher.stop();
   for (const client of connected) client.close();
   await sleep(300);
   return { target: target.name, clients, ms, peakRssMb: Math.max(...usage.map((entry) => entry.peakRssMb)) };
+}
+
+/** Waits for every client's initial sync, failing (instead of hanging) when a server never answers. */
+async function allReady(clients: readonly BenchClient[], timeoutMs = 60_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('clients did not sync in time')), timeoutMs)));
+  try {
+    await Promise.race([Promise.all(clients.map((client) => client.ready)), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -6,7 +6,7 @@ import { recordAudit } from '../audit/auditLog.ts';
 import { authorize } from '../auth/authorize.ts';
 import type { AppContext } from '../context.ts';
 import { motions, votes } from '../db/schema.ts';
-import { decide, votingSeats } from '../domain/motions.ts';
+import { decide } from '../domain/motions.ts';
 import { lockEvaluation, stepEvaluation } from './evaluationStep.ts';
 import { inTransaction } from './unitOfWork.ts';
 
@@ -47,8 +47,7 @@ export async function castVote(app: AppContext, actor: Actor, input: { evaluatio
 
     const allVotes = await tx.select({ voterId: votes.voterId, choice: votes.choice }).from(votes).where(eq(votes.motionId, motion.id));
     const decision = decide(row.quorumRule, subject, allVotes);
-    const panel = votingSeats(subject).map((seat) => seat.reviewerId);
-    after.push(() => app.notify.voteCast(row.id, motion.id, panel));
+    after.push(() => app.notify.voteCast(row.id, motion.id));
     if (decision.outcome === 'pending') return { vote, decision };
 
     const [closed] = await tx
@@ -65,6 +64,8 @@ export async function castVote(app: AppContext, actor: Actor, input: { evaluatio
       before: { status: motion.status },
       after: { status: closed.status, quorumRule: row.quorumRule, tally: decision },
     });
+    // After commit: the vote, the motion's outcome, then (when it failed) the phase it reopened.
+    after.push(() => app.notify.motionChanged(row.id, motion.id, closed.status));
     if (decision.outcome === 'failed') {
       await stepEvaluation(tx, after, app, {
         row,
@@ -76,7 +77,6 @@ export async function castVote(app: AppContext, actor: Actor, input: { evaluatio
         detail: { motionId: motion.id },
       });
     }
-    after.push(() => app.notify.motionChanged(row.id, motion.id, closed.status, panel));
     return { vote, decision };
   });
 }

@@ -34,8 +34,9 @@ export async function declareConflict(app: AppContext, actor: Actor, evaluationI
       before: null,
       after: { declaration, seated: wasSeated },
     });
-    after.push(() => app.notify.panelChanged(evaluation.id, []));
+    // The declarer leaves the evaluation's room before the panel hears of the change.
     if (wasSeated) after.push(() => revokeEvaluationAccess(app, evaluation.id, actor.id, 'conflict_declared'));
+    after.push(() => app.notify.panelChanged(evaluation.id, []));
     return declaration;
   });
 }

@@ -5,7 +5,6 @@ import { recordAudit } from '../audit/auditLog.ts';
 import { authorize } from '../auth/authorize.ts';
 import type { AppContext } from '../context.ts';
 import { motions } from '../db/schema.ts';
-import { votingSeats } from '../domain/motions.ts';
 import { assertStep, lockEvaluation, stepEvaluation } from './evaluationStep.ts';
 import { inTransaction } from './unitOfWork.ts';
 
@@ -25,9 +24,9 @@ export async function putMotion(app: AppContext, actor: Actor, input: { evaluati
       .returning();
     if (!motion) throw errors.internal();
     await recordAudit(tx, { actorId: actor.id, action: 'motion.put', subjectType: 'motion', subjectId: motion.id, before: null, after: motion });
+    // After commit, the motion first, then the phase it moved the evaluation to.
+    after.push(() => app.notify.motionChanged(row.id, motion.id, motion.status));
     await stepEvaluation(tx, after, app, { row, subject, action: 'call_vote', role: actor.role, actorId: actor.id, facts: openMotion, detail: { motionId: motion.id } });
-    const panel = votingSeats(subject).map((seat) => seat.reviewerId);
-    after.push(() => app.notify.motionChanged(row.id, motion.id, motion.status, panel));
     return motion;
   });
 }

@@ -29,8 +29,9 @@ export async function removeSeat(app: AppContext, actor: Actor, evaluationId: st
       before: { seatId: removed.id, reviewerId: removed.reviewerId, seatRole: removed.seatRole },
       after: { removedAt: removed.removedAt },
     });
-    after.push(() => app.notify.panelChanged(evaluation.id, [removed.reviewerId]));
+    // The removed reviewer leaves the evaluation's room before the panel hears of the change.
     after.push(() => revokeEvaluationAccess(app, evaluation.id, removed.reviewerId, 'seat_removed'));
+    after.push(() => app.notify.panelChanged(evaluation.id, []));
     return removed;
   });
 }

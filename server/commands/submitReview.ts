@@ -8,7 +8,7 @@ import { recordAudit } from '../audit/auditLog.ts';
 import type { AppContext } from '../context.ts';
 import { independentReviews } from '../db/schema.ts';
 import { evaluationContext, findEvaluation, loadEvaluationSubject } from '../domain/evaluations.ts';
-import { assertDraft, assertMayWriteReview, findReview, loadSubmittedReviewerIds, reviewContent, seatedReviewerIds } from '../domain/reviews.ts';
+import { assertDraft, assertMayWriteReview, findReview, loadSubmittedReviewerIds, reviewContent } from '../domain/reviews.ts';
 import { stepEvaluation } from './evaluationStep.ts';
 import { inTransaction } from './unitOfWork.ts';
 
@@ -44,6 +44,8 @@ export async function submitReview(app: AppContext, actor: Actor, input: { evalu
       after: { evaluationId: row.id, status: 'submitted', submittedAt, ...content },
     });
 
+    // After commit, the submission first, then the phase change it may bring.
+    after.push(() => app.notify.reviewSubmitted(row.id));
     // The last seated reviewer's submission completes the panel: the system takes the workflow step.
     const facts = { submittedReviewerIds: (await loadSubmittedReviewerIds(tx, [row.id])).get(row.id) ?? [] };
     const check = checkTransition(evaluationMachine, row.status as EvaluationState, 'start_deliberation', 'system', evaluationContext(row, subject, facts));
@@ -58,7 +60,6 @@ export async function submitReview(app: AppContext, actor: Actor, input: { evalu
           detail: { by: 'system', reason: 'all_reviews_submitted', reviewsSubmitted: facts.submittedReviewerIds.length },
         })
       : row;
-    after.push(() => app.notify.reviewSubmitted(row.id, seatedReviewerIds(subject)));
     const evaluationStatus = moved.status as EvaluationState;
     return { review, evaluationStatus };
   });

@@ -4,6 +4,7 @@ import { auditRouter } from './audit/router.ts';
 import { authRouter } from './auth/router.ts';
 import { coursesRouter } from './courses/router.ts';
 import { decisionsRouter } from './decisions/router.ts';
+import { evaluationCourseRouter } from './evaluations/course.ts';
 import { evaluationsRouter } from './evaluations/router.ts';
 import { healthRouter } from './health/router.ts';
 import { panelRouter } from './panel/router.ts';
@@ -28,6 +29,7 @@ export function createHttpApp(app: AppContext, options: { pages?: RequestHandler
   api.use('/auth', authRouter(app));
   api.use('/courses', coursesRouter(app));
   api.use('/evaluations', evaluationsRouter(app));
+  api.use('/evaluations', evaluationCourseRouter(app));
   api.use('/evaluations', decisionsRouter(app));
   api.use('/recommendations', recommendationsRouter(app));
   api.use('/registry', registryRouter(app));

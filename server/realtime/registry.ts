@@ -6,6 +6,7 @@ import type { AppContext } from '../context.ts';
 import type { SocketData } from './auth.ts';
 import { authorize } from '../auth/authorize.ts';
 import { attachDocumentLifecycle, documentHandlers } from './documents/handlers.ts';
+import { evaluationRoomHandlers } from './evaluationRoom.ts';
 import { defineHandler, type SocketHandler } from './handler.ts';
 import { rooms } from './rooms.ts';
 
@@ -19,6 +20,7 @@ export const socketHandlers = {
       return { room: rooms.dashboard };
     },
   }),
+  ...evaluationRoomHandlers,
   ...documentHandlers,
 };
 

@@ -7,7 +7,9 @@ import { enqueueDocumentCompaction } from '../queues/queues.ts';
 import { socketAuth } from './auth.ts';
 import { DocumentHub } from './documents/hub.ts';
 import { limitConnectionsPerUser } from './documents/limits.ts';
+import { recheckRecoveredEvaluationRooms } from './evaluationRoom.ts';
 import { createNotifier, type QuorumIo } from './notifier.ts';
+import { recheckRestoredSessions } from './recovery.ts';
 import { registerSocketHandlers } from './registry.ts';
 
 /**
@@ -20,7 +22,11 @@ export function attachRealtime(app: AppContext, httpServer: HttpServer, adapterC
     serveClient: false,
     maxHttpBufferSize: 1_000_000,
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
-    adapter: createAdapter(adapterClient, { streamName: `${prefix}:socket.io`, sessionKeyPrefix: `${prefix}:sio:session:` }),
+    // A restored session keeps only the evaluation rooms its user may still read (fresh policy check).
+    adapter: recheckRestoredSessions(
+      createAdapter(adapterClient, { streamName: `${prefix}:socket.io`, sessionKeyPrefix: `${prefix}:sio:session:` }),
+      (session) => recheckRecoveredEvaluationRooms(app.db, session),
+    ),
   });
   io.use(socketAuth(app));
   io.use(limitConnectionsPerUser(app.config));

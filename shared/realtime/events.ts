@@ -10,6 +10,7 @@ import type {
   DocUpdatePayload,
   DocUpdateResult,
 } from './documents.ts';
+import type { EvaluationUnwatchPayload, EvaluationWatchPayload, EvaluationWatchResult } from './evaluationRoom.ts';
 import type { JobSummary } from '../schemas/evaluation.ts';
 
 /** Every socket ack has this shape; errors use the same codes as REST. */
@@ -42,6 +43,9 @@ export interface ServerToClientEvents {
 /** Events clients send; each one is validated by a zod schema and authorized by a policy. */
 export interface ClientToServerEvents {
   'dashboard.watch': (payload: unknown, ack: Ack<{ room: string }>) => void;
+  /** Join an evaluation's room (policy `evaluation.read`, fresh facts) to receive its panel events. */
+  'evaluation.watch': (payload: EvaluationWatchPayload, ack: Ack<EvaluationWatchResult>) => void;
+  'evaluation.unwatch': (payload: EvaluationUnwatchPayload, ack: Ack<{ evaluationId: string }>) => void;
   /** Collaborative documents: sync step 1 in, step 2 and the server's state vector out. */
   'doc.join': (payload: DocJoinPayload, ack: Ack<DocJoinResult>) => void;
   /** Acked only after the update is stored; refused updates change nothing. */

@@ -3,6 +3,7 @@ import { hashPassword } from '../../server/auth/passwords.ts';
 import type { Database } from '../../server/db/client.ts';
 import { eq } from 'drizzle-orm';
 import { conflictDeclarations, courses, evaluations, panelSeats, providers, users } from '../../server/db/schema.ts';
+import { standardIds } from '../../shared/rubric/index.ts';
 import type { CourseFieldsInput } from '../../shared/schemas/course.ts';
 import type { EvaluationState } from '../../shared/workflow/evaluation.ts';
 import type { Role } from '../../shared/roles.ts';
@@ -158,4 +159,13 @@ export async function buildConflictDeclaration(db: Database, declaration: { eval
     .returning();
   if (!row) throw new Error('conflict declaration insert failed');
   return row;
+}
+
+/** A complete independent review body (every rubric standard met, one credit line), as POST …/reviews/mine/submit takes it. */
+export function buildReviewBody(overrides: { comments?: string; subject?: string } = {}) {
+  return {
+    standards: Object.fromEntries(standardIds.map((id) => [id, { met: true, comment: '' }])),
+    comments: overrides.comments ?? 'A solid first-year course.',
+    proposedCredit: [{ semesterHours: 3, level: 'lower_division' as const, subject: overrides.subject ?? 'Mathematics' }],
+  };
 }

@@ -11,6 +11,18 @@ export type ServerPayload<E extends ServerEvent> = Parameters<ServerToClientEven
 
 let socket: QuorumSocket | null = null;
 
+interface EvaluationWatcher {
+  onSync: () => void;
+  onError?: (error: ErrorBody) => void;
+}
+/** One room membership per evaluation, shared by every part of the page watching it; left when the last one stops. */
+interface EvaluationWatch {
+  watchers: Set<EvaluationWatcher>;
+  joined: boolean;
+  join: () => void;
+}
+const evaluationWatches = new Map<string, EvaluationWatch>();
+
 function endSession(): void {
   closeSocket();
   session.clear();
@@ -37,6 +49,7 @@ export function closeSocket(): void {
   socket.removeAllListeners();
   socket.disconnect();
   socket = null;
+  evaluationWatches.clear();
 }
 
 /** Listens to one server event; returns the function that stops listening. */
@@ -67,6 +80,50 @@ export function watchDashboard(onSync: () => void, onError?: (error: ErrorBody) 
   return () => {
     target.off('connect', join);
   };
+}
+
+/**
+ * Watches one evaluation's room (its panel events: phase changes, reviews submitted, motions, votes,
+ * panel changes). Joins on every (re)connect, the server checking `evaluation.read` each time, and
+ * calls `onSync` once joined, so the caller refetches whatever it missed while disconnected (the full
+ * resync; connection state recovery may also replay missed events). Parts of a page that watch the
+ * same evaluation share one join. Returns the function that stops it.
+ */
+export function watchEvaluation(evaluationId: string, onSync: () => void, onError?: (error: ErrorBody) => void): () => void {
+  const target = getSocket();
+  const watcher: EvaluationWatcher = { onSync, onError };
+  let watch = evaluationWatches.get(evaluationId);
+  if (!watch) {
+    const created: EvaluationWatch = { watchers: new Set(), joined: false, join: () => joinEvaluation(target, evaluationId, created) };
+    evaluationWatches.set(evaluationId, created);
+    target.on('connect', created.join);
+    if (target.connected) created.join();
+    watch = created;
+  } else if (watch.joined) {
+    // Already in the room: this newcomer syncs now (a join in flight syncs it when acked).
+    queueMicrotask(onSync);
+  }
+  const shared = watch;
+  shared.watchers.add(watcher);
+  return () => {
+    shared.watchers.delete(watcher);
+    if (shared.watchers.size > 0 || evaluationWatches.get(evaluationId) !== shared) return;
+    evaluationWatches.delete(evaluationId);
+    target.off('connect', shared.join);
+    if (target.connected) target.emit('evaluation.unwatch', { evaluationId }, () => {});
+  };
+}
+
+function joinEvaluation(target: QuorumSocket, evaluationId: string, watch: EvaluationWatch): void {
+  watch.joined = false;
+  target.emit('evaluation.watch', { evaluationId }, (response) => {
+    if (evaluationWatches.get(evaluationId) !== watch) return;
+    watch.joined = response.ok;
+    for (const watcher of watch.watchers) {
+      if (response.ok) watcher.onSync();
+      else watcher.onError?.(response.error);
+    }
+  });
 }
 
 /** Reports whether the socket is connected now and on every change; returns the unsubscribe. */

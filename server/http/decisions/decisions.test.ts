@@ -151,6 +151,7 @@ describe('voting', () => {
   it('pushes vote.cast to the panel after commit; the tally shows every vote and note to the panel', async () => {
     // The conflicted panelist was barred, so three reviewers sit: a majority is two approvals.
     const watcher = await openSocket(stack, panel.panelists[1]!, sockets);
+    expect(await watcher.emitWithAck('evaluation.watch', { evaluationId: panel.evaluationId })).toMatchObject({ ok: true });
     const pushed = new Promise<{ evaluationId: string; motionId: string }>((resolve) => watcher.once('vote.cast', resolve));
     const response = await vote(panel.panelists[0]!, { choice: 'approve', note: 'Outcomes map well to college algebra.' });
     expect(response.status).toBe(201);
@@ -204,6 +205,7 @@ describe('a failed motion', () => {
   it('closes as failed and returns the panel to deliberation for a new motion', async () => {
     const panel = await panelInDeliberation(stack);
     const watcher = await openSocket(stack, panel.panelists[2]!, sockets);
+    expect(await watcher.emitWithAck('evaluation.watch', { evaluationId: panel.evaluationId })).toMatchObject({ ok: true });
     const changed = new Promise<{ status: string }>((resolve) => watcher.on('motion.changed', (event: { status: string }) => event.status === 'failed' && resolve(event)));
     const failedId = await putAndVote(panel, ['reject', 'abstain']);
     expect((await changed).status).toBe('failed');

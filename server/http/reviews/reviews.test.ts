@@ -215,6 +215,7 @@ describe.each(databaseKinds)('independent reviews API on %s', (kind) => {
     const evaluation = await panelEvaluation();
     const base = `/api/evaluations/${evaluation.id}/reviews`;
     const chairSocket = await openSocket(chair);
+    expect(await chairSocket.emitWithAck('evaluation.watch', { evaluationId: evaluation.id })).toMatchObject({ ok: true });
     const dashboard = await openSocket(coordinator);
     expect(await dashboard.emitWithAck('dashboard.watch', {})).toMatchObject({ ok: true });
     const submittedEvents: string[] = [];

@@ -4,6 +4,7 @@ import type { DocRevokedEvent } from '../../../shared/realtime/documents.ts';
 import { conflictDeclarations, documentUpdates, evaluations, panelSeats } from '../../db/schema.ts';
 import { buildPanel, connectSocket, emitAck, textEdit } from '../../../test/support/documents.ts';
 import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
+import { ApiClient } from '../../../test/support/http.ts';
 import { eventually } from '../../../test/support/wait.ts';
 import { revokeDocumentAccess } from './access.ts';
 
@@ -26,7 +27,7 @@ async function socketFor(cookie: string) {
 
 const storedRows = (documentId: string) => stack.database.db.select().from(documentUpdates).where(eq(documentUpdates.documentId, documentId));
 
-describe('document access (shared policy, fresh facts on every update)', () => {
+describe('document access (shared policy, checked on every update)', () => {
   it('refuses to let in anyone who is not seated, is conflicted, or comes in the wrong phase', async () => {
     const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
     const outsider = await panel.signIn('reviewer');
@@ -70,6 +71,8 @@ describe('document access (shared policy, fresh facts on every update)', () => {
     const reviewer = await socketFor(panel.reviewers[0]!.cookie);
     expect(await emitAck(reviewer, 'doc.join', { documentId: panel.documentId })).toMatchObject({ ok: true, data: { canWrite: true } });
     await stack.database.db.update(evaluations).set({ status: 'finalized' }).where(eq(evaluations.id, panel.evaluation.id));
+    // What every phase-changing command does after its commit.
+    await revokeDocumentAccess(stack.server.app, panel.evaluation.id);
     const refused = await emitAck(reviewer, 'doc.update', { documentId: panel.documentId, update: textEdit('late').update, clientUpdateId: 'l1' });
     expect(refused).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     expect(await storedRows(panel.documentId)).toHaveLength(0);
@@ -101,17 +104,40 @@ describe('document access (shared policy, fresh facts on every update)', () => {
     expect(leakedToRemoved).toHaveLength(0);
   });
 
-  it('evicts a reviewer who declares a conflict, even when only their next update finds out', async () => {
+  it('evicts a reviewer at once when they declare a conflict through the API', async () => {
     const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
     const socket = await socketFor(panel.reviewers[0]!.cookie);
     expect((await emitAck(socket, 'doc.join', { documentId: panel.documentId })).ok).toBe(true);
+    expect((await emitAck(socket, 'doc.update', { documentId: panel.documentId, update: textEdit('before').update, clientUpdateId: 'b1' })).ok).toBe(true);
+    const revoked: DocRevokedEvent[] = [];
+    socket.on('doc.revoked', (event) => revoked.push(event));
+    const client = new ApiClient(stack.url);
+    client.cookie = panel.reviewers[0]!.cookie;
+    client.csrfToken = (await client.get<{ csrfToken: string }>('/api/auth/session')).body.csrfToken;
+    expect((await client.post(`/api/evaluations/${panel.evaluation.id}/conflicts`, { reason: 'Former colleague of the author.' })).status).toBe(201);
+
+    await eventually(() => revoked.length === 1 || undefined);
+    // Out of the room: an update is refused, and so is joining again.
+    expect((await emitAck(socket, 'doc.update', { documentId: panel.documentId, update: textEdit('conflicted').update, clientUpdateId: 'c1' })).ok).toBe(false);
+    expect(await emitAck(socket, 'doc.join', { documentId: panel.documentId })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await storedRows(panel.documentId)).toHaveLength(1);
+  });
+
+  it('still finds out, within DOC_ACCESS_TTL_MS, about a conflict written behind the commands\' back', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    const socket = await socketFor(panel.reviewers[0]!.cookie);
+    expect((await emitAck(socket, 'doc.join', { documentId: panel.documentId })).ok).toBe(true);
+    expect((await emitAck(socket, 'doc.update', { documentId: panel.documentId, update: textEdit('warm the cache').update, clientUpdateId: 'w1' })).ok).toBe(true);
     const revoked: DocRevokedEvent[] = [];
     socket.on('doc.revoked', (event) => revoked.push(event));
     await stack.database.db.insert(conflictDeclarations).values({ evaluationId: panel.evaluation.id, reviewerId: panel.reviewers[0]!.user.id, reason: 'Former colleague of the author.' });
 
-    const refused = await emitAck(socket, 'doc.update', { documentId: panel.documentId, update: textEdit('conflicted').update, clientUpdateId: 'c1' });
+    let attempt = 0;
+    const refused = await eventually(async () => {
+      const ack = await emitAck(socket, 'doc.update', { documentId: panel.documentId, update: textEdit(`try ${++attempt}`).update, clientUpdateId: `t${attempt}` });
+      return ack.ok ? undefined : ack;
+    });
     expect(refused).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     await eventually(() => revoked.length === 1 || undefined);
-    expect(await storedRows(panel.documentId)).toHaveLength(0);
   });
 });

@@ -15,29 +15,42 @@ import { loadEvaluationSubjects } from '../../domain/evaluations.ts';
 
 type Waiter = { resolve: (subject: EvaluationSubject | null) => void; reject: (error: unknown) => void };
 
-/** Loads policy facts for evaluations, fresh each time, with one query for all asks made in the same turn. */
+/** Loads policy facts for evaluations, with one query round for all asks made in the same turn. */
 export interface SubjectLoader {
+  /** Fresh facts, from a query started after the ask (joins, re-checks). */
   load: (evaluationId: string) => Promise<EvaluationSubject | null>;
+  /**
+   * Facts for the per-update write check: the last fresh answer while it is younger than the TTL,
+   * else a fresh load. Every command that changes access (seat removed, conflict declared, phase
+   * changed) invalidates it on every process (`doc.recheck`), so the TTL only bounds changes made
+   * behind the commands' back.
+   */
+  loadForUpdate: (evaluationId: string) => Promise<EvaluationSubject | null>;
+  invalidate: (evaluationId: string) => void;
 }
 
 /**
- * A loader whose every answer comes from a query started after the ask: asks are queued and the
- * query runs on the next turn of the event loop, so a burst of updates from a whole panel costs one
- * round of queries, and a seat removed before an update arrived is always seen.
+ * A loader whose fresh answers come from a query started after the ask: asks are queued and the
+ * query runs on the next turn of the event loop, so a burst of asks costs one round of queries.
  */
-export function createSubjectLoader(db: DbOrTx): SubjectLoader {
+export function createSubjectLoader(db: DbOrTx, ttlMs = 0): SubjectLoader {
+  const cache = new Map<string, { subject: EvaluationSubject | null; at: number }>();
   let queued: Map<string, Waiter[]> | null = null;
   const run = async (batch: Map<string, Waiter[]>) => {
     try {
       const rows = await db.select().from(evaluations).where(inArray(evaluations.id, [...batch.keys()]));
       const subjects = await loadEvaluationSubjects(db, rows);
-      for (const [id, waiters] of batch) waiters.forEach((waiter) => waiter.resolve(subjects.get(id) ?? null));
+      const at = performance.now();
+      for (const [id, waiters] of batch) {
+        const subject = subjects.get(id) ?? null;
+        if (ttlMs > 0) cache.set(id, { subject, at });
+        waiters.forEach((waiter) => waiter.resolve(subject));
+      }
     } catch (error) {
       for (const waiters of batch.values()) waiters.forEach((waiter) => waiter.reject(error));
     }
   };
-  return {
-    load: (evaluationId) =>
+  const load = (evaluationId: string): Promise<EvaluationSubject | null> =>
       new Promise((resolve, reject) => {
         if (!queued) {
           const batch = new Map<string, Waiter[]>();
@@ -50,7 +63,17 @@ export function createSubjectLoader(db: DbOrTx): SubjectLoader {
         const waiters = queued.get(evaluationId) ?? [];
         waiters.push({ resolve, reject });
         queued.set(evaluationId, waiters);
-      }),
+      });
+  return {
+    load,
+    loadForUpdate: (evaluationId) => {
+      const cached = cache.get(evaluationId);
+      if (cached && performance.now() - cached.at < ttlMs) return Promise.resolve(cached.subject);
+      return load(evaluationId);
+    },
+    invalidate: (evaluationId) => {
+      cache.delete(evaluationId);
+    },
   };
 }
 
@@ -61,7 +84,7 @@ export async function authorizeDocument(
   ref: DocumentRef,
   action: 'worksheet.read' | 'worksheet.write',
 ): Promise<EvaluationSubject> {
-  const subject = await loader.load(ref.evaluationId);
+  const subject = await (action === 'worksheet.write' ? loader.loadForUpdate : loader.load)(ref.evaluationId);
   if (!subject) throw errors.notFound('Worksheet');
   authorize(actor, action, subject);
   return subject;

@@ -20,7 +20,7 @@ export interface DocumentHubOptions {
   io: QuorumIo;
   db: Database;
   logger: Logger;
-  config: Pick<Config, 'DOC_MAX_UPDATE_BYTES' | 'DOC_MAX_BYTES' | 'DOC_MAX_CONNECTIONS_PER_USER' | 'DOC_IDLE_UNLOAD_MS' | 'DOC_COMPACT_EVERY'>;
+  config: Pick<Config, 'DOC_MAX_UPDATE_BYTES' | 'DOC_MAX_BYTES' | 'DOC_MAX_CONNECTIONS_PER_USER' | 'DOC_IDLE_UNLOAD_MS' | 'DOC_COMPACT_EVERY' | 'DOC_ACCESS_TTL_MS'>;
   /** Asks for a compaction job (after DOC_COMPACT_EVERY stored updates, and on unload). */
   requestCompaction: (documentId: string) => Promise<void>;
 }
@@ -43,7 +43,7 @@ export class DocumentHub {
 
   constructor(options: DocumentHubOptions) {
     this.options = options;
-    this.subjects = createSubjectLoader(options.db);
+    this.subjects = createSubjectLoader(options.db, options.config.DOC_ACCESS_TTL_MS);
     const { io } = options;
     this.outlets = {
       store: async (documentId, update, actorId) => {
@@ -151,6 +151,7 @@ export class DocumentHub {
    * removed, a conflict declared or the phase changed. Returns how many sockets were removed.
    */
   async recheckAccess(evaluationId: string): Promise<number> {
+    this.subjects.invalidate(evaluationId);
     const documentId = worksheetDocumentId(evaluationId);
     const live = this.documents.get(documentId);
     if (!live || live.sockets.size === 0) return 0;
