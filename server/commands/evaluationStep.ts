@@ -1,3 +1,4 @@
+import { revokeDocumentAccess } from '../realtime/documents/access.ts';
 import { eq } from 'drizzle-orm';
 import { errors } from '../../shared/errors.ts';
 import type { EvaluationSubject } from '../../shared/policies/index.ts';
@@ -46,7 +47,7 @@ export function assertStep({ row, subject, action, role, facts }: StepInput) {
 export async function stepEvaluation(
   tx: Tx,
   after: AfterCommit,
-  app: Pick<AppContext, 'notify'>,
+  app: Pick<AppContext, 'notify' | 'documents'>,
   input: StepInput & { actorId: string | null; changes?: Partial<Pick<EvaluationRow, 'conditions' | 'conditionsDueOn' | 'conditionsMetOn'>>; detail?: Record<string, unknown> },
 ): Promise<EvaluationRow> {
   const transition = assertStep(input);
@@ -66,5 +67,7 @@ export async function stepEvaluation(
     after: { status: updated.status, ...input.changes, ...input.detail },
   });
   after.push(() => app.notify.evaluationChanged(updated.id, updated.status));
+  // A new phase may end editing (or reading) of the worksheet: drop cached facts, re-check its sockets.
+  after.push(async () => void (await revokeDocumentAccess(app, updated.id)));
   return updated;
 }

@@ -34,7 +34,7 @@ export async function flagDueReReviews(context: { db: Database; notify: Notifier
     const moved = await context.db.transaction(async (tx) => {
       const row = await findEvaluation(tx, candidate.evaluationId, { forUpdate: true });
       if (!row || row.status !== 'published') return false;
-      await stepEvaluation(tx, { push: (effect) => effects.push(effect) }, context, {
+      await stepEvaluation(tx, { push: (effect) => effects.push(effect) }, { ...context, documents: null }, {
         row,
         subject: await loadEvaluationSubject(tx, row),
         action: 'flag_re_review',
