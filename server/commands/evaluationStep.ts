@@ -1,4 +1,3 @@
-import { revokeDocumentAccess } from '../realtime/documents/access.ts';
 import { eq } from 'drizzle-orm';
 import { errors } from '../../shared/errors.ts';
 import type { EvaluationSubject } from '../../shared/policies/index.ts';
@@ -9,6 +8,7 @@ import type { AppContext } from '../context.ts';
 import type { Tx } from '../db/client.ts';
 import { evaluations } from '../db/schema.ts';
 import { evaluationContext, findEvaluation, loadEvaluationSubject, type EvaluationFacts, type EvaluationRow } from '../domain/evaluations.ts';
+import { revokeDocumentAccess } from '../realtime/documents/access.ts';
 import type { AfterCommit } from './unitOfWork.ts';
 
 /** Locks an evaluation row for the rest of the transaction and loads its policy facts; 404 when absent. */

@@ -114,6 +114,31 @@ export function watchEvaluation(evaluationId: string, onSync: () => void, onErro
   };
 }
 
+/** Server events about one evaluation: every one of them carries its id. */
+export type EvaluationEvent = { [E in ServerEvent]: ServerPayload<E> extends { evaluationId: string } ? E : never }[ServerEvent];
+
+/**
+ * Keeps a view of one evaluation live: watches its room (refreshing after every (re)join, which is
+ * the catch-up path after being offline) and refreshes on each listed event about it; `onEvent`
+ * hears which one. Returns the function that stops it.
+ */
+export function followEvaluation(
+  evaluationId: string,
+  events: readonly EvaluationEvent[],
+  refresh: () => void,
+  onEvent?: (event: EvaluationEvent) => void,
+): () => void {
+  const stops = events.map((name) =>
+    onServerEvent(name, (payload) => {
+      if ((payload as { evaluationId: string }).evaluationId !== evaluationId) return;
+      refresh();
+      onEvent?.(name);
+    }),
+  );
+  stops.push(watchEvaluation(evaluationId, refresh));
+  return () => stops.forEach((stop) => stop());
+}
+
 function joinEvaluation(target: QuorumSocket, evaluationId: string, watch: EvaluationWatch): void {
   watch.joined = false;
   target.emit('evaluation.watch', { evaluationId }, (response) => {
