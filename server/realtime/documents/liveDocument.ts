@@ -6,7 +6,7 @@ import { DocumentPresence } from './awareness.ts';
 export interface DocumentOutlets {
   /** Makes the (possibly merged) update durable; rejects when it could not be stored. */
   store: (documentId: string, update: Uint8Array, actorId: string | null) => Promise<void>;
-  /** Sends a stored update to this process's sockets in the room, except `exceptSocketId`. */
+  /** Sends an update to this process's sockets in the room, except `exceptSocketId`. */
   broadcast: (documentId: string, update: Uint8Array, exceptSocketId: string | null) => void;
   /** Sends a presence change to this process's sockets in the room, except `exceptSocketId`. */
   broadcastAwareness: (documentId: string, update: Uint8Array, exceptSocketId: string | null) => void;
@@ -25,11 +25,15 @@ export const STORED_ORIGIN = Symbol('stored');
 
 /**
  * One document held in memory by this process: its Y.Doc (only ever containing stored updates),
- * its presence, the sockets in its room, and the batch of updates waiting to be stored.
+ * its presence, the sockets in its room, and the updates on their way to storage.
  *
- * Updates that arrive in the same event-loop turn are merged into one update (Y.mergeUpdates),
- * stored as one row, applied and broadcast once, and then each sender gets its ack. Nothing is
- * applied or broadcast before it is stored.
+ * Updates that arrive in the same event-loop turn are merged into one update (Y.mergeUpdates) and
+ * broadcast once to the room at once, so propagation does not wait for the database; the merge is
+ * then stored as one row, applied to the Y.Doc, and only then does each sender get its ack.
+ * Until stored, a merge is "in flight": joiners receive it too, but the state vector the server
+ * reports covers stored updates only — so a client whose edit failed to store still sees the
+ * server lacking it and sends it again, and no client is ever told "saved" for something that
+ * a crash could lose.
  */
 export class LiveDocument {
   readonly id: string;
@@ -46,6 +50,8 @@ export class LiveDocument {
   private readonly outlets: DocumentOutlets;
   private batch: PendingUpdate[] = [];
   private readonly flushing = new Set<Promise<void>>();
+  /** Merged updates broadcast but not yet stored. */
+  private readonly inFlight = new Set<Uint8Array>();
 
   constructor(input: { id: string; ref: DocumentRef; doc: Y.Doc; storedBytes: number; logLength: number; outlets: DocumentOutlets }) {
     this.id = input.id;
@@ -57,7 +63,7 @@ export class LiveDocument {
     this.presence = new DocumentPresence(this.doc, (update, origin) => this.outlets.broadcastAwareness(this.id, update, origin));
   }
 
-  /** Queues an update for storage with the others of this turn; resolves once stored and broadcast. */
+  /** Queues an update with the others of this turn: broadcast at the end of the turn, resolved once stored. */
   submit(update: Uint8Array, socketId: string, actorId: string): Promise<void> {
     return new Promise((resolve, reject) => {
       if (this.batch.length === 0) setImmediate(() => this.flush());
@@ -70,6 +76,11 @@ export class LiveDocument {
   applyStored(update: Uint8Array): void {
     Y.applyUpdate(this.doc, update, STORED_ORIGIN);
     this.outlets.broadcast(this.id, update, null);
+  }
+
+  /** Updates broadcast to the room and not yet stored (a joiner needs them as well as the Y.Doc). */
+  get unstored(): Uint8Array[] {
+    return [...this.inFlight];
   }
 
   /** True while updates wait to be stored: the document must not be unloaded. */
@@ -97,17 +108,20 @@ export class LiveDocument {
     const merged = batch.length === 1 ? batch[0]!.update : Y.mergeUpdates(batch.map((pending) => pending.update));
     const senders = new Set(batch.map((pending) => pending.socketId));
     const actors = new Set(batch.map((pending) => pending.actorId));
+    // A lone sender already has its edit; with several senders each lacks the others', so all get the merge.
+    this.inFlight.add(merged);
+    this.outlets.broadcast(this.id, merged, senders.size === 1 ? batch[0]!.socketId : null);
     try {
       await this.outlets.store(this.id, merged, actors.size === 1 ? batch[0]!.actorId : null);
     } catch (error) {
+      this.inFlight.delete(merged);
       this.storedBytes -= batch.reduce((total, pending) => total + pending.update.byteLength, 0);
       batch.forEach((pending) => pending.reject(error));
       return;
     }
+    this.inFlight.delete(merged);
     this.sinceCompaction += 1;
     Y.applyUpdate(this.doc, merged, STORED_ORIGIN);
-    // A lone sender already has its edit; with several senders each lacks the others', so all get the merge.
-    this.outlets.broadcast(this.id, merged, senders.size === 1 ? batch[0]!.socketId : null);
     batch.forEach((pending) => pending.resolve());
   }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { documentUpdates } from '../../db/schema.ts';
 import { buildPanel, connectSocket, emitAck, openProvider, textEdit } from '../../../test/support/documents.ts';
@@ -63,6 +63,38 @@ describe('document sync (state vector → missing update, both ways)', () => {
     const mirror = new Y.Doc();
     received.forEach((update) => Y.applyUpdate(mirror, update));
     expect(mirror.getText('probe').toString()).toBe(doc.getText('probe').toString());
+  });
+
+  it('broadcasts an edit before it is stored, never acks it unstored, and stores it when the writer sends it again', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url);
+    const [writer, watcher] = await Promise.all(panel.reviewers.map((reviewer) => openProvider(stack.url, reviewer.cookie, panel.documentId)));
+    closers.push(writer!.close, watcher!.close);
+    const { db } = stack.database;
+    // The database refuses every stored update (a real failure, raised by PostgreSQL itself).
+    await db.execute(sql`create function refuse_document_updates() returns trigger language plpgsql as $$ begin raise exception 'storage refused'; end $$`);
+    await db.execute(sql`create trigger refuse_document_updates before insert on document_updates for each row execute function refuse_document_updates()`);
+    try {
+      writer!.provider.doc.getText('notes-probe').insert(0, 'deliberation point');
+      // The room sees the edit without waiting for storage…
+      await eventually(() => text(watcher!.provider.doc) === 'deliberation point' || undefined);
+      // …but its writer is told it could not be saved, and it stays unsaved.
+      await eventually(() => writer!.provider.lastError?.code === 'unavailable' || undefined);
+      expect(writer!.provider.status).toBe('saving');
+      // The server reports a state vector without it, so a (re)joining writer sends it again.
+      const probe = await connectSocket(stack.url, panel.reviewers[0]!.cookie);
+      closers.push(() => probe.disconnect());
+      const joined = await emitAck(probe, 'doc.join', { documentId: panel.documentId });
+      expect(joined.ok).toBe(true);
+      if (joined.ok) expect(Y.decodeStateVector(new Uint8Array(joined.data.stateVector as ArrayBuffer)).has(writer!.provider.doc.clientID)).toBe(false);
+    } finally {
+      await db.execute(sql`drop trigger refuse_document_updates on document_updates`);
+      await db.execute(sql`drop function refuse_document_updates()`);
+    }
+    await eventually(() => writer!.provider.status === 'saved' || undefined);
+    const rows = await db.select().from(documentUpdates).where(eq(documentUpdates.documentId, panel.documentId));
+    const stored = new Y.Doc();
+    rows.forEach((row) => Y.applyUpdate(stored, row.update));
+    expect(text(stored)).toBe('deliberation point');
   });
 
   it('after a reconnect each side sends only what the other lacks', async () => {

@@ -7,6 +7,7 @@ import type { LiveDocument } from './liveDocument.ts';
  * The Yjs sync protocol's two steps, as y-protocols defines them, over Socket.IO acks: the client's
  * step 1 (its state vector) is answered with step 2 (the update it lacks) plus the server's own state
  * vector, so the client can send its step 2 (what the server lacks) as an ordinary acked update.
+ * That state vector covers stored updates only.
  */
 export function answerSyncStep1(live: LiveDocument, clientStateVector: Uint8Array | undefined, canWrite: boolean): DocJoinResult {
   let update: Uint8Array;
@@ -15,6 +16,10 @@ export function answerSyncStep1(live: LiveDocument, clientStateVector: Uint8Arra
   } catch {
     throw errors.validation([{ path: 'stateVector', message: 'not a Yjs state vector' }]);
   }
+  // Updates already broadcast to the room but still being stored: the joiner needs them too. The
+  // state vector below leaves them out, so whoever holds them sends them again if storing fails.
+  const unstored = live.unstored;
+  if (unstored.length > 0) update = Y.mergeUpdates([update, ...unstored]);
   return {
     documentId: live.id,
     update,
