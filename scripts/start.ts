@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from '../server/config.ts';
 import { openDatabase } from '../server/db/client.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../server/db/embeddedPostgres.ts';
 import { runMigrations } from '../server/db/migrate.ts';
+import { nodeFlags } from '../server/infra/nodeFlags.ts';
 import { startLocalRedis, type LocalRedis } from '../server/infra/redisServer.ts';
 import { createLogger } from '../server/logger.ts';
 import { DEMO_PASSWORD, demoUsers } from '../server/seed/demoData.ts';
@@ -94,8 +95,8 @@ async function main(): Promise<void> {
   const env = { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl };
   const watch = dev ? ['--watch-path=server', '--watch-path=shared', '--watch-path=workers'] : [];
   const apiPort = dev ? config.PORT + 1 : config.PORT;
-  const server = supervise('server', 'server/main.ts', { ...env, PORT: String(apiPort) }, watch);
-  const worker = supervise('worker', 'workers/main.ts', env, watch);
+  const server = supervise('server', 'server/main.ts', { ...env, PORT: String(apiPort) }, [...nodeFlags(), ...watch]);
+  const worker = supervise('worker', 'workers/main.ts', env, [...nodeFlags(), ...watch]);
   const vite = dev
     ? supervise('vite', 'node_modules/vite/bin/vite.js', { ...env, QUORUM_DEV_API: `http://127.0.0.1:${apiPort}` }, [], [
         'dev',

@@ -1,5 +1,6 @@
 import { io } from 'socket.io-client';
 import * as Y from 'yjs';
+import { encodeSyncStep1, encodeSyncUpdate, readSyncMessageBytes } from '../../shared/realtime/syncMessages.ts';
 import type { BenchClient } from './client.ts';
 
 interface Ack<T> {
@@ -14,20 +15,21 @@ export function connectQuorum(options: { url: string; cookie: string; documentId
   let nextId = 0;
   const ready = new Promise<void>((resolve, reject) => {
     socket.on('connect', () => {
-      socket.emit('doc.join', { documentId: options.documentId, stateVector: Y.encodeStateVector(new Y.Doc()) }, (ack: Ack<unknown>) =>
+      socket.emit('doc.join', { documentId: options.documentId, sync: encodeSyncStep1(Y.encodeStateVector(new Y.Doc())) }, (ack: Ack<unknown>) =>
         ack.ok ? resolve() : reject(new Error(`join refused: ${ack.error?.code}`)),
       );
     });
     socket.on('connect_error', reject);
   });
-  socket.on('doc.update', (event: { documentId: string; update: ArrayBuffer | Uint8Array }) => {
-    options.onUpdate(event.update instanceof Uint8Array ? event.update : new Uint8Array(event.update));
+  socket.on('doc.update', (event: { documentId: string; sync: ArrayBuffer | Uint8Array }) => {
+    const message = readSyncMessageBytes(event.sync instanceof Uint8Array ? event.sync : new Uint8Array(event.sync));
+    if (message && message.type !== 'step1') options.onUpdate(message.update);
   });
   return {
     ready,
     send: (update) =>
       new Promise<void>((resolve, reject) => {
-        socket.emit('doc.update', { documentId: options.documentId, update, clientUpdateId: String(++nextId) }, (ack: Ack<unknown>) =>
+        socket.emit('doc.update', { documentId: options.documentId, sync: encodeSyncUpdate(update), clientUpdateId: String(++nextId) }, (ack: Ack<unknown>) =>
           ack.ok ? resolve() : reject(new Error(`update refused: ${ack.error?.code}`)),
         );
       }),

@@ -4,6 +4,7 @@ import { createSession } from '../../server/auth/sessions.ts';
 import { openDatabase } from '../../server/db/client.ts';
 import { runMigrations } from '../../server/db/migrate.ts';
 import { courses, evaluations, panelSeats, providers, users } from '../../server/db/schema.ts';
+import { nodeFlags } from '../../server/infra/nodeFlags.ts';
 import { startLocalRedis } from '../../server/infra/redisServer.ts';
 
 function forkReady(path: string, env: NodeJS.ProcessEnv, execArgv: string[] = []): Promise<{ child: ChildProcess; message: { url?: string } }> {
@@ -26,7 +27,7 @@ export interface QuorumStack {
 }
 
 /**
- * A Quorum as `npm start` runs it, with its parts in separate processes: redis-server, PGlite host
+ * A Quorum as `npm start` runs it (same V8 flags), with its parts in separate processes: redis-server, PGlite host
  * (or BENCH_DATABASE_URL), one server process. Seeds `reviewers` panelists seated on `documents`
  * evaluations in deliberation, each with a session (no password hashing in the loop).
  */
@@ -97,7 +98,7 @@ export async function startQuorumStack(reviewers: number, documents: number): Pr
     REDIS_URL: redis.url,
     PORT: '0',
     LOG_LEVEL: 'warn',
-  }, (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean));
+  }, [...nodeFlags(), ...(process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean)]);
   const stopChild = async (child: ChildProcess) => {
     if (child.exitCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));

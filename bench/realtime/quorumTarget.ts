@@ -4,7 +4,7 @@ import { startQuorumStack } from './quorumStack.ts';
 import type { Target } from './workload.ts';
 
 /** Starts Quorum (server process + PGlite host + redis-server) with `reviewers` panelists on `documents` worksheets. */
-export async function startQuorumTarget(reviewers: number, documents: number): Promise<Target & { stop: () => Promise<void>; storagePids: number[] }> {
+export async function startQuorumTarget(reviewers: number, documents: number): Promise<Target & { stop: () => Promise<void> }> {
   const stack = await startQuorumStack(reviewers, documents);
   let used = 0;
   return {

@@ -1,3 +1,4 @@
+import { nodeFlags } from '../../server/infra/nodeFlags.ts';
 import { startHocuspocusTarget } from './hocuspocusTarget.ts';
 import { startQuorumTarget } from './quorumTarget.ts';
 import { runConnectStorm, runWorkload, type Target, type WorkloadResult } from './workload.ts';
@@ -32,15 +33,17 @@ const theirs = await measure(hocuspocus);
 await hocuspocus.stop();
 
 console.log(`\nRealtime benchmark — ${seconds}s per workload, one worksheet per workload, propagation sampled on 10 receivers`);
-console.log('Quorum acks after the update is stored in PostgreSQL; Hocuspocus acks (SyncStatus) after applying it in memory.\n');
-console.log('| workload | server | sent | acked | p50 ms | p99 ms | ack p50 ms | ack p99 ms | peak RSS MB | CPU % | p99 ratio (quorum/hocuspocus) |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('Quorum acks after the update is stored in PostgreSQL; Hocuspocus acks (SyncStatus) after applying it in memory.');
+console.log(`Both servers run under node ${process.version} with V8 flags: ${nodeFlags().join(' ') || '(none)'}.`);
+console.log("RSS and CPU are the server process's; storage CPU is Quorum's PGlite host + redis-server (Hocuspocus stores nothing).\n");
+console.log('| workload | server | sent | acked | p50 ms | p99 ms | ack p50 ms | ack p99 ms | peak RSS MB | CPU % | storage CPU % | p99 ratio (quorum/hocuspocus) |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 ours.results.forEach((mine, index) => {
   const reference = theirs.results[index]!;
   for (const row of [mine, reference]) {
     const ratio = row === mine ? fmt(mine.p99 / reference.p99, 2) : '';
     console.log(
-      `| ${row.clients} × ${row.ratePerClient}/s | ${row.target} | ${row.sent} | ${row.acked} | ${fmt(row.p50)} | ${fmt(row.p99)} | ${fmt(row.ackP50)} | ${fmt(row.ackP99)} | ${fmt(row.peakRssMb, 0)} | ${fmt(row.cpuPercent, 0)} | ${ratio} |`,
+      `| ${row.clients} × ${row.ratePerClient}/s | ${row.target} | ${row.sent} | ${row.acked} | ${fmt(row.p50)} | ${fmt(row.p99)} | ${fmt(row.ackP50)} | ${fmt(row.ackP99)} | ${fmt(row.peakRssMb, 0)} | ${fmt(row.cpuPercent, 0)} | ${fmt(row.storageCpuPercent, 0)} | ${ratio} |`,
     );
   }
 });

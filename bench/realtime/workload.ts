@@ -6,6 +6,8 @@ export interface Target {
   name: string;
   /** Server-side processes whose memory and CPU are reported. */
   pids: number[];
+  /** Storage processes behind the server (PGlite host, redis-server), reported separately. */
+  storagePids?: number[];
   connect: (index: number, documentName: string, onUpdate: ClientOptions['onUpdate']) => BenchClient;
   /** A fresh document name per workload, so runs do not see each other's text. */
   nextDocument: () => string;
@@ -24,6 +26,8 @@ export interface WorkloadResult {
   ackP99: number;
   peakRssMb: number;
   cpuPercent: number;
+  /** CPU of the storage processes (NaN when the target has none). */
+  storageCpuPercent: number;
 }
 
 /** Clients that decode every broadcast for latency; the rest only read their sockets. */
@@ -43,6 +47,7 @@ export async function runWorkload(target: Target, clients: number, rate: number,
   }
   await allReady(connected);
   const watcher = watchProcesses(target.pids);
+  const storageWatcher = watchProcesses(target.storagePids ?? []);
   const writers = connected.map(() => new Writer());
   let sent = 0;
   let acked = 0;
@@ -71,7 +76,8 @@ export async function runWorkload(target: Target, clients: number, rate: number,
     }),
   );
   await sleep(500);
-  const [usage] = [await watcher.stop()];
+  const usage = await watcher.stop();
+  const storageUsage = await storageWatcher.stop();
   for (const client of connected) client.close();
   await sleep(300);
   return {
@@ -87,6 +93,7 @@ export async function runWorkload(target: Target, clients: number, rate: number,
     ackP99: percentile(ackLatencies, 99),
     peakRssMb: Math.max(...usage.map((entry) => entry.peakRssMb)),
     cpuPercent: usage.reduce((sum, entry) => sum + entry.cpuPercent, 0),
+    storageCpuPercent: storageUsage.length > 0 ? storageUsage.reduce((sum, entry) => sum + entry.cpuPercent, 0) : Number.NaN,
   };
 }
 

@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { readSyncMessageBytes, type SyncMessage, type SyncMessageType } from './syncMessages.ts';
 
 /**
- * The wire contract of collaborative documents over Socket.IO. Sync follows the y-protocols
- * semantics (step 1: a state vector; step 2: the update the other side lacks), carried as
- * structured, validated payloads instead of y-protocols' binary message framing.
+ * The wire contract of collaborative documents over Socket.IO. Sync is the Yjs sync protocol of
+ * y-protocols (step 1: a state vector; step 2: the update the other side lacks; update: a live
+ * edit), each message framed as y-protocols frames it (see syncMessages.ts) and carried in a
+ * validated Socket.IO event; presence is a y-protocols awareness update.
  */
 
 /** Default limits; the server reads its effective values from config (DOC_* variables). */
@@ -62,16 +64,29 @@ export const binarySchema = z
     return value;
   });
 
+/** Bytes that must hold exactly one y-protocols sync message of the given types; decoded by the schema. */
+function syncMessageSchema<T extends SyncMessageType>(types: readonly T[]) {
+  return binarySchema.transform((bytes, context): Extract<SyncMessage, { type: T }> => {
+    const message = readSyncMessageBytes(bytes);
+    if (!message || !(types as readonly string[]).includes(message.type)) {
+      context.addIssue({ code: 'custom', message: `must be a y-protocols sync message (${types.join(' or ')})` });
+      return z.NEVER;
+    }
+    return message as Extract<SyncMessage, { type: T }>;
+  });
+}
+
 export const docJoinSchema = z.strictObject({
   documentId: documentIdSchema,
-  /** Sync step 1: the client's state vector (empty for a fresh client). */
-  stateVector: binarySchema.optional(),
+  /** Sync step 1: the client's state vector (left out, or empty, for a fresh client). */
+  sync: syncMessageSchema(['step1']).optional(),
 });
 export type DocJoinPayload = z.input<typeof docJoinSchema>;
 
 export const docUpdateSchema = z.strictObject({
   documentId: documentIdSchema,
-  update: binarySchema,
+  /** A live edit (update message) or the client's answer to the server's step 1 (step 2). */
+  sync: syncMessageSchema(['update', 'step2']),
   /** Chosen by the client; echoed in the ack so it can mark that edit saved. */
   clientUpdateId: z.string().min(1).max(80),
 });
@@ -94,13 +109,13 @@ export function toBytes(value: WireBytes): Uint8Array {
   return value instanceof Uint8Array ? value : new Uint8Array(value);
 }
 
-/** The join ack: sync step 2 for the client, plus the server's state vector so the client can answer with its own step 2. */
+/** The join ack: sync step 2 for the client, plus the server's own step 1 so the client can answer with its step 2. */
 export interface DocJoinResult {
   documentId: string;
-  /** Everything the client's state vector lacks. */
-  update: WireBytes;
-  /** The server's state vector: the client sends back what this lacks. */
-  stateVector: WireBytes;
+  /** Sync step 2: everything the client's state vector lacks. */
+  sync: WireBytes;
+  /** Sync step 1 from the server (its state vector, stored updates only): the client sends back what this lacks. */
+  serverSync: WireBytes;
   /** Every presence state known in the room. */
   awareness: WireBytes;
   canWrite: boolean;
@@ -111,10 +126,11 @@ export interface DocUpdateResult {
   clientUpdateId: string;
 }
 
-/** Server pushes: a stored update, a presence change, or the end of the caller's access. */
+/** Server pushes: an update message, a presence change, or the end of the caller's access. */
 export interface DocUpdateEvent {
   documentId: string;
-  update: WireBytes;
+  /** A y-protocols update message. */
+  sync: WireBytes;
 }
 export interface DocAwarenessEvent {
   documentId: string;

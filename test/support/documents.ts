@@ -5,6 +5,7 @@ import type { Database } from '../../server/db/client.ts';
 import type { ErrorBody } from '../../shared/errors.ts';
 import { worksheetDocumentId } from '../../shared/realtime/documents.ts';
 import type { ClientToServerEvents } from '../../shared/realtime/events.ts';
+import { encodeSyncUpdate, readSyncMessageBytes } from '../../shared/realtime/syncMessages.ts';
 import type { Role } from '../../shared/roles.ts';
 import type { EvaluationState } from '../../shared/workflow/evaluation.ts';
 import { buildCourse, buildEvaluation, buildUser, seatReviewer } from './factories.ts';
@@ -36,12 +37,26 @@ export function emitAck<E extends keyof ClientToServerEvents>(socket: DocumentSo
   });
 }
 
-/** One Yjs text edit, as a client would send it. */
-export function textEdit(text: string, doc = new Y.Doc()): { doc: Y.Doc; update: Uint8Array } {
+/** One Yjs text edit, as a client would send it: the raw update and its y-protocols update message. */
+export function textEdit(text: string, doc = new Y.Doc()): { doc: Y.Doc; update: Uint8Array; sync: Uint8Array } {
   let update: Uint8Array = new Uint8Array();
   doc.once('update', (bytes: Uint8Array) => (update = bytes));
   doc.getText('probe').insert(doc.getText('probe').length, text);
-  return { doc, update };
+  return { doc, update, sync: encodeSyncUpdate(update) };
+}
+
+/** The Yjs update inside a sync step 2 or update message as it arrived (ArrayBuffer in Node's socket.io-client). */
+export function syncPayload(bytes: unknown): Uint8Array {
+  const message = readSyncMessageBytes(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes as ArrayBuffer));
+  if (!message || message.type === 'step1') throw new Error('not a sync step 2 or update message');
+  return message.update;
+}
+
+/** The state vector inside a sync step 1 message as it arrived. */
+export function syncStateVector(bytes: unknown): Uint8Array {
+  const message = readSyncMessageBytes(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes as ArrayBuffer));
+  if (message?.type !== 'step1') throw new Error('not a sync step 1 message');
+  return message.stateVector;
 }
 
 export interface PanelMember {

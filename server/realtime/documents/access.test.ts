@@ -55,13 +55,13 @@ describe('document access (shared policy, checked on every update)', () => {
     const observer = await socketFor(panel.coordinator.cookie);
     const joined = await emitAck(observer, 'doc.join', { documentId: panel.documentId });
     expect(joined).toMatchObject({ ok: true, data: { canWrite: false } });
-    const refused = await emitAck(observer, 'doc.update', { documentId: panel.documentId, update: textEdit('observer text').update, clientUpdateId: 'o1' });
+    const refused = await emitAck(observer, 'doc.update', { documentId: panel.documentId, sync: textEdit('observer text').sync, clientUpdateId: 'o1' });
     expect(refused).toMatchObject({ ok: false, error: { code: 'forbidden', message: 'You may not edit this worksheet.' } });
     expect(await storedRows(panel.documentId)).toHaveLength(0);
 
     // Sending to a document one never joined is refused too.
     const stranger = await socketFor(panel.reviewers[0]!.cookie);
-    const unjoined = await emitAck(stranger, 'doc.update', { documentId: panel.documentId, update: textEdit('x').update, clientUpdateId: 'x1' });
+    const unjoined = await emitAck(stranger, 'doc.update', { documentId: panel.documentId, sync: textEdit('x').sync, clientUpdateId: 'x1' });
     expect(unjoined).toMatchObject({ ok: false, error: { code: 'bad_request' } });
     expect(await storedRows(panel.documentId)).toHaveLength(0);
   });
@@ -73,7 +73,7 @@ describe('document access (shared policy, checked on every update)', () => {
     await stack.database.db.update(evaluations).set({ status: 'finalized' }).where(eq(evaluations.id, panel.evaluation.id));
     // What every phase-changing command does after its commit.
     await revokeDocumentAccess(stack.server.app, panel.evaluation.id);
-    const refused = await emitAck(reviewer, 'doc.update', { documentId: panel.documentId, update: textEdit('late').update, clientUpdateId: 'l1' });
+    const refused = await emitAck(reviewer, 'doc.update', { documentId: panel.documentId, sync: textEdit('late').sync, clientUpdateId: 'l1' });
     expect(refused).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     expect(await storedRows(panel.documentId)).toHaveLength(0);
     expect(await emitAck(reviewer, 'doc.join', { documentId: panel.documentId })).toMatchObject({ ok: true, data: { canWrite: false } });
@@ -95,11 +95,11 @@ describe('document access (shared policy, checked on every update)', () => {
     await eventually(() => revoked.length === 1 || undefined);
     expect(revoked[0]).toMatchObject({ documentId: panel.documentId, code: 'forbidden' });
 
-    const after = await emitAck(removedSocket, 'doc.update', { documentId: panel.documentId, update: textEdit('after removal').update, clientUpdateId: 'r1' });
+    const after = await emitAck(removedSocket, 'doc.update', { documentId: panel.documentId, sync: textEdit('after removal').sync, clientUpdateId: 'r1' });
     expect(after.ok).toBe(false);
     expect(await emitAck(removedSocket, 'doc.join', { documentId: panel.documentId })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     // The panel goes on without them, and they hear none of it.
-    expect(await emitAck(stayingSocket, 'doc.update', { documentId: panel.documentId, update: textEdit('carry on').update, clientUpdateId: 's1' })).toMatchObject({ ok: true });
+    expect(await emitAck(stayingSocket, 'doc.update', { documentId: panel.documentId, sync: textEdit('carry on').sync, clientUpdateId: 's1' })).toMatchObject({ ok: true });
     expect(await storedRows(panel.documentId)).toHaveLength(1);
     expect(leakedToRemoved).toHaveLength(0);
   });
@@ -108,7 +108,7 @@ describe('document access (shared policy, checked on every update)', () => {
     const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
     const socket = await socketFor(panel.reviewers[0]!.cookie);
     expect((await emitAck(socket, 'doc.join', { documentId: panel.documentId })).ok).toBe(true);
-    expect((await emitAck(socket, 'doc.update', { documentId: panel.documentId, update: textEdit('before').update, clientUpdateId: 'b1' })).ok).toBe(true);
+    expect((await emitAck(socket, 'doc.update', { documentId: panel.documentId, sync: textEdit('before').sync, clientUpdateId: 'b1' })).ok).toBe(true);
     const revoked: DocRevokedEvent[] = [];
     socket.on('doc.revoked', (event) => revoked.push(event));
     const client = new ApiClient(stack.url);
@@ -118,7 +118,7 @@ describe('document access (shared policy, checked on every update)', () => {
 
     await eventually(() => revoked.length === 1 || undefined);
     // Out of the room: an update is refused, and so is joining again.
-    expect((await emitAck(socket, 'doc.update', { documentId: panel.documentId, update: textEdit('conflicted').update, clientUpdateId: 'c1' })).ok).toBe(false);
+    expect((await emitAck(socket, 'doc.update', { documentId: panel.documentId, sync: textEdit('conflicted').sync, clientUpdateId: 'c1' })).ok).toBe(false);
     expect(await emitAck(socket, 'doc.join', { documentId: panel.documentId })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     expect(await storedRows(panel.documentId)).toHaveLength(1);
   });
@@ -127,14 +127,14 @@ describe('document access (shared policy, checked on every update)', () => {
     const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
     const socket = await socketFor(panel.reviewers[0]!.cookie);
     expect((await emitAck(socket, 'doc.join', { documentId: panel.documentId })).ok).toBe(true);
-    expect((await emitAck(socket, 'doc.update', { documentId: panel.documentId, update: textEdit('warm the cache').update, clientUpdateId: 'w1' })).ok).toBe(true);
+    expect((await emitAck(socket, 'doc.update', { documentId: panel.documentId, sync: textEdit('warm the cache').sync, clientUpdateId: 'w1' })).ok).toBe(true);
     const revoked: DocRevokedEvent[] = [];
     socket.on('doc.revoked', (event) => revoked.push(event));
     await stack.database.db.insert(conflictDeclarations).values({ evaluationId: panel.evaluation.id, reviewerId: panel.reviewers[0]!.user.id, reason: 'Former colleague of the author.' });
 
     let attempt = 0;
     const refused = await eventually(async () => {
-      const ack = await emitAck(socket, 'doc.update', { documentId: panel.documentId, update: textEdit(`try ${++attempt}`).update, clientUpdateId: `t${attempt}` });
+      const ack = await emitAck(socket, 'doc.update', { documentId: panel.documentId, sync: textEdit(`try ${++attempt}`).sync, clientUpdateId: `t${attempt}` });
       return ack.ok ? undefined : ack;
     });
     expect(refused).toMatchObject({ ok: false, error: { code: 'forbidden' } });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { buildPanel, connectSocket, emitAck } from '../../../test/support/documents.ts';
+import { encodeSyncStep1, encodeSyncUpdate } from '../../../shared/realtime/syncMessages.ts';
+import { buildPanel, connectSocket, emitAck, syncPayload } from '../../../test/support/documents.ts';
 import { startServerProcess, type ServerProcess } from '../../../test/support/processes.ts';
 import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
 
@@ -22,7 +23,7 @@ async function fetchDocument(url: string, cookie: string, documentId: string): P
     const joined = await emitAck(socket, 'doc.join', { documentId });
     if (!joined.ok) throw new Error(joined.error.message);
     const doc = new Y.Doc();
-    Y.applyUpdate(doc, new Uint8Array(joined.data.update as ArrayBuffer));
+    Y.applyUpdate(doc, syncPayload(joined.data.sync));
     return doc;
   } finally {
     socket.disconnect();
@@ -46,20 +47,20 @@ describe('durable acknowledgements', () => {
       server = await startServerProcess(stack);
       await expectAckedEditsAfterRestart(server);
       const socket = await connectSocket(server.url, cookie);
-      const joined = await emitAck(socket, 'doc.join', { documentId: panel.documentId, stateVector: Y.encodeStateVector(client) });
+      const joined = await emitAck(socket, 'doc.join', { documentId: panel.documentId, sync: encodeSyncStep1(Y.encodeStateVector(client)) });
       expect(joined.ok).toBe(true);
 
       let update: Uint8Array = new Uint8Array();
       client.once('update', (bytes: Uint8Array) => (update = bytes));
       const text = client.getText('notes-probe');
       text.insert(text.length, `edit ${round};`);
-      const ack = await emitAck(socket, 'doc.update', { documentId: panel.documentId, update, clientUpdateId: `round-${round}` });
+      const ack = await emitAck(socket, 'doc.update', { documentId: panel.documentId, sync: encodeSyncUpdate(update), clientUpdateId: `round-${round}` });
       expect(ack).toEqual({ ok: true, data: { clientUpdateId: `round-${round}` } });
       acked.push(`edit ${round};`);
       // An edit in flight when the process dies may or may not survive; an acked one must.
       const unacked = new Y.Doc();
       unacked.getText('notes-probe').insert(0, 'maybe;');
-      socket.emit('doc.update', { documentId: panel.documentId, update: Y.encodeStateAsUpdate(unacked), clientUpdateId: 'maybe' }, () => {});
+      socket.emit('doc.update', { documentId: panel.documentId, sync: encodeSyncUpdate(Y.encodeStateAsUpdate(unacked)), clientUpdateId: 'maybe' }, () => {});
       await server.crash();
       socket.disconnect();
     }

@@ -15,12 +15,12 @@ function hubOf(app: AppContext): DocumentHub {
 export const documentHandlers = {
   'doc.join': defineHandler({
     schema: docJoinSchema,
-    handle: ({ app, socket, payload }) => hubOf(app).join(socket, payload.documentId, payload.stateVector),
+    handle: ({ app, socket, payload }) => hubOf(app).join(socket, payload.documentId, payload.sync?.stateVector),
   }),
   'doc.update': defineHandler({
     schema: docUpdateSchema,
     handle: async ({ app, socket, payload }) => {
-      await hubOf(app).update(socket, payload.documentId, payload.update);
+      await hubOf(app).update(socket, payload.documentId, payload.sync.update);
       return { clientUpdateId: payload.clientUpdateId };
     },
   }),

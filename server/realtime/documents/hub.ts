@@ -2,6 +2,7 @@ import type { Socket } from 'socket.io';
 import * as Y from 'yjs';
 import { errors } from '../../../shared/errors.ts';
 import { can } from '../../../shared/policies/index.ts';
+import { encodeSyncUpdate } from '../../../shared/realtime/syncMessages.ts';
 import { documentLimits, parseDocumentId, worksheetDocumentId, type DocJoinResult } from '../../../shared/realtime/documents.ts';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../db/client.ts';
@@ -53,7 +54,8 @@ export class DocumentHub {
       },
       broadcast: (documentId, update, except) => {
         const target = io.local.to(rooms.document(documentId));
-        (except ? target.except(except) : target).emit('doc.update', { documentId, update });
+        // Framed once as a y-protocols update message; Socket.IO encodes the packet once for the room.
+        (except ? target.except(except) : target).emit('doc.update', { documentId, sync: encodeSyncUpdate(update) });
       },
       broadcastAwareness: (documentId, update, except) => {
         const target = io.local.to(rooms.document(documentId));

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { documentLimits } from '../../../shared/realtime/documents.ts';
+import { encodeSyncStep1, encodeSyncUpdate } from '../../../shared/realtime/syncMessages.ts';
 import { documentUpdates } from '../../db/schema.ts';
 import { buildPanel, connectSocket, emitAck, openProvider, textEdit } from '../../../test/support/documents.ts';
 import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
@@ -30,8 +31,8 @@ describe('document limits', () => {
   it('refuses an oversize update with payload_too_large and stores nothing', async () => {
     const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
     const socket = await joinedSocket(panel.reviewers[0]!.cookie, panel.documentId);
-    const { update } = textEdit('x'.repeat(documentLimits.maxUpdateBytes + 10));
-    const refused = await emitAck(socket, 'doc.update', { documentId: panel.documentId, update, clientUpdateId: 'big' });
+    const { sync } = textEdit('x'.repeat(documentLimits.maxUpdateBytes + 10));
+    const refused = await emitAck(socket, 'doc.update', { documentId: panel.documentId, sync, clientUpdateId: 'big' });
     expect(refused).toMatchObject({ ok: false, error: { code: 'payload_too_large' } });
     expect(await storedRows(panel.documentId)).toHaveLength(0);
     expect(socket.connected).toBe(true);
@@ -41,9 +42,9 @@ describe('document limits', () => {
     const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
     const socket = await joinedSocket(panel.reviewers[0]!.cookie, panel.documentId);
     const first = textEdit('a'.repeat(30_000));
-    expect(await emitAck(socket, 'doc.update', { documentId: panel.documentId, update: first.update, clientUpdateId: 'a' })).toMatchObject({ ok: true });
+    expect(await emitAck(socket, 'doc.update', { documentId: panel.documentId, sync: first.sync, clientUpdateId: 'a' })).toMatchObject({ ok: true });
     const second = textEdit('b'.repeat(15_000), first.doc);
-    const refused = await emitAck(socket, 'doc.update', { documentId: panel.documentId, update: second.update, clientUpdateId: 'b' });
+    const refused = await emitAck(socket, 'doc.update', { documentId: panel.documentId, sync: second.sync, clientUpdateId: 'b' });
     expect(refused).toMatchObject({ ok: false, error: { code: 'payload_too_large' } });
     expect(await storedRows(panel.documentId)).toHaveLength(1);
   });
@@ -55,11 +56,12 @@ describe('document limits', () => {
     sockets.push(peer!.socket);
 
     const garbage = [new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]), new Uint8Array(100).fill(255), new Uint8Array(0)];
-    for (const update of garbage) {
-      const refused = await emitAck(attacker, 'doc.update', { documentId: panel.documentId, update, clientUpdateId: 'g' });
+    // Garbage as the message itself (not y-protocols framing), and garbage inside a well-framed update message.
+    for (const sync of [...garbage, ...garbage.map(encodeSyncUpdate), encodeSyncStep1(new Uint8Array([0]))]) {
+      const refused = await emitAck(attacker, 'doc.update', { documentId: panel.documentId, sync, clientUpdateId: 'g' });
       expect(refused).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
     }
-    const wrongShape = await emitAck(attacker, 'doc.update', { documentId: panel.documentId, update: 'not base64 !!', clientUpdateId: 'g' } as never);
+    const wrongShape = await emitAck(attacker, 'doc.update', { documentId: panel.documentId, sync: 'not base64 !!', clientUpdateId: 'g' } as never);
     expect(wrongShape).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
     const badPresence = await emitAck(attacker, 'doc.awareness', { documentId: panel.documentId, update: new Uint8Array([1, 5, 1, 3, 123, 123, 123]) });
     expect(badPresence).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
@@ -69,7 +71,7 @@ describe('document limits', () => {
     peer!.provider.doc.getText('notes-probe').insert(0, 'still here');
     await eventually(() => peer!.provider.status === 'saved' || undefined);
     const good = textEdit('valid after garbage');
-    expect(await emitAck(attacker, 'doc.update', { documentId: panel.documentId, update: good.update, clientUpdateId: 'ok' })).toEqual({ ok: true, data: { clientUpdateId: 'ok' } });
+    expect(await emitAck(attacker, 'doc.update', { documentId: panel.documentId, sync: good.sync, clientUpdateId: 'ok' })).toEqual({ ok: true, data: { clientUpdateId: 'ok' } });
     await eventually(() => peer!.provider.doc.getText('probe').toString() === 'valid after garbage' || undefined);
     expect(await storedRows(panel.documentId)).toHaveLength(2);
   });

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { documentUpdates } from '../../db/schema.ts';
-import { buildPanel, connectSocket, emitAck, openProvider, textEdit } from '../../../test/support/documents.ts';
+import { encodeSyncStep1, encodeSyncStep2 } from '../../../shared/realtime/syncMessages.ts';
+import { buildPanel, connectSocket, emitAck, openProvider, syncPayload, syncStateVector, textEdit } from '../../../test/support/documents.ts';
 import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
 import { eventually } from '../../../test/support/wait.ts';
 
@@ -46,15 +47,18 @@ describe('document sync (state vector → missing update, both ways)', () => {
     const panel = await buildPanel(stack.database.db, stack.url);
     const [writer, watcher] = await Promise.all(panel.reviewers.map((reviewer) => connectSocket(stack.url, reviewer.cookie)));
     closers.push(() => writer!.disconnect(), () => watcher!.disconnect());
-    const badVector = await emitAck(writer!, 'doc.join', { documentId: panel.documentId, stateVector: new Uint8Array([255, 255, 255]) });
+    const badVector = await emitAck(writer!, 'doc.join', { documentId: panel.documentId, sync: encodeSyncStep1(new Uint8Array([255, 255, 255])) });
     expect(badVector).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    // A step 2 where step 1 belongs is refused by the schema.
+    const wrongStep = await emitAck(writer!, 'doc.join', { documentId: panel.documentId, sync: encodeSyncStep2(new Uint8Array([0, 0])) });
+    expect(wrongStep).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
     for (const socket of [writer!, watcher!]) expect((await emitAck(socket, 'doc.join', { documentId: panel.documentId })).ok).toBe(true);
     const received: Uint8Array[] = [];
-    watcher!.on('doc.update', (event) => received.push(new Uint8Array(event.update as ArrayBuffer)));
+    watcher!.on('doc.update', (event) => received.push(syncPayload(event.sync)));
 
     const doc = new Y.Doc();
-    const edits = Array.from({ length: 8 }, (_, index) => textEdit(`w${index}`, doc).update);
-    const acks = await Promise.all(edits.map((update, index) => emitAck(writer!, 'doc.update', { documentId: panel.documentId, update, clientUpdateId: `c${index}` })));
+    const edits = Array.from({ length: 8 }, (_, index) => textEdit(`w${index}`, doc).sync);
+    const acks = await Promise.all(edits.map((sync, index) => emitAck(writer!, 'doc.update', { documentId: panel.documentId, sync, clientUpdateId: `c${index}` })));
     expect(acks.map((ack) => ack.ok && ack.data.clientUpdateId)).toEqual(edits.map((_, index) => `c${index}`));
 
     const rows = await stack.database.db.select().from(documentUpdates).where(eq(documentUpdates.documentId, panel.documentId));
@@ -85,7 +89,7 @@ describe('document sync (state vector → missing update, both ways)', () => {
       closers.push(() => probe.disconnect());
       const joined = await emitAck(probe, 'doc.join', { documentId: panel.documentId });
       expect(joined.ok).toBe(true);
-      if (joined.ok) expect(Y.decodeStateVector(new Uint8Array(joined.data.stateVector as ArrayBuffer)).has(writer!.provider.doc.clientID)).toBe(false);
+      if (joined.ok) expect(Y.decodeStateVector(syncStateVector(joined.data.serverSync)).has(writer!.provider.doc.clientID)).toBe(false);
     } finally {
       await db.execute(sql`drop trigger refuse_document_updates on document_updates`);
       await db.execute(sql`drop function refuse_document_updates()`);
@@ -105,7 +109,7 @@ describe('document sync (state vector → missing update, both ways)', () => {
     await eventually(() => text(leaver!.provider.doc).length === 5_000 && stayer!.provider.status === 'saved');
 
     const sent: { event: string; bytes: number }[] = [];
-    leaver!.socket.onAnyOutgoing((event: string, payload: { update?: Uint8Array }) => sent.push({ event, bytes: payload?.update?.byteLength ?? 0 }));
+    leaver!.socket.onAnyOutgoing((event: string, payload: { sync?: Uint8Array }) => sent.push({ event, bytes: payload?.sync?.byteLength ?? 0 }));
     leaver!.socket.disconnect();
     expect(leaver!.provider.status).toBe('offline');
 
@@ -117,9 +121,9 @@ describe('document sync (state vector → missing update, both ways)', () => {
     // Sync step 1 with the offline client's state vector: the answer is the missed edit, not the 5 000-character document.
     const probe = await connectSocket(stack.url, panel.reviewers[1]!.cookie);
     closers.push(() => probe.disconnect());
-    const answer = await emitAck(probe, 'doc.join', { documentId: panel.documentId, stateVector: Y.encodeStateVector(leaver!.provider.doc) });
+    const answer = await emitAck(probe, 'doc.join', { documentId: panel.documentId, sync: encodeSyncStep1(Y.encodeStateVector(leaver!.provider.doc)) });
     if (!answer.ok) throw new Error(answer.error.message);
-    const missed = new Uint8Array(answer.data.update as ArrayBuffer);
+    const missed = syncPayload(answer.data.sync);
     expect(missed.byteLength).toBeLessThan(200);
     const replay = new Y.Doc();
     Y.applyUpdate(replay, Y.encodeStateAsUpdate(leaver!.provider.doc));

@@ -1,12 +1,13 @@
 import * as Y from 'yjs';
 import { errors } from '../../../shared/errors.ts';
 import type { DocJoinResult } from '../../../shared/realtime/documents.ts';
+import { encodeSyncStep1, encodeSyncStep2 } from '../../../shared/realtime/syncMessages.ts';
 import type { LiveDocument } from './liveDocument.ts';
 
 /**
  * The Yjs sync protocol's two steps, as y-protocols defines them, over Socket.IO acks: the client's
- * step 1 (its state vector) is answered with step 2 (the update it lacks) plus the server's own state
- * vector, so the client can send its step 2 (what the server lacks) as an ordinary acked update.
+ * step 1 (its state vector) is answered with step 2 (the update it lacks) plus the server's own
+ * step 1, so the client can send its step 2 (what the server lacks) as an ordinary acked update.
  * That state vector covers stored updates only.
  */
 export function answerSyncStep1(live: LiveDocument, clientStateVector: Uint8Array | undefined, canWrite: boolean): DocJoinResult {
@@ -22,8 +23,8 @@ export function answerSyncStep1(live: LiveDocument, clientStateVector: Uint8Arra
   if (unstored.length > 0) update = Y.mergeUpdates([update, ...unstored]);
   return {
     documentId: live.id,
-    update,
-    stateVector: Y.encodeStateVector(live.doc),
+    sync: encodeSyncStep2(update),
+    serverSync: encodeSyncStep1(Y.encodeStateVector(live.doc)),
     awareness: live.presence.encodeAll(),
     canWrite,
   };

@@ -1,9 +1,13 @@
 import type { Socket } from 'socket.io-client';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
 import { applyAwarenessUpdate, Awareness, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
+import { readSyncMessage, writeSyncStep1 } from 'y-protocols/sync';
 import * as Y from 'yjs';
 import type { ErrorBody } from '../../../../shared/errors.ts';
 import { toBytes, type DocAwarenessEvent, type DocRevokedEvent, type DocUpdateEvent } from '../../../../shared/realtime/documents.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../../../shared/realtime/events.ts';
+import { encodeSyncStep2, encodeSyncUpdate, readSyncMessageBytes } from '../../../../shared/realtime/syncMessages.ts';
 
 export type SaveStatus = 'saved' | 'saving' | 'offline';
 export type DocumentSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -18,10 +22,11 @@ interface Unacked {
 
 /**
  * Binds a Y.Doc to the server over Socket.IO (plain TypeScript, so Node tests drive the same code
- * as the browser). On every (re)connect it joins with its state vector, applies what it lacked,
- * and sends back what the server lacks — which covers every unacknowledged edit, since Yjs updates
- * are idempotent. Each local edit is sent with a clientUpdateId and counts as unsaved until the
- * server acks it (after storing it).
+ * as the browser), speaking the y-protocols sync protocol. On every (re)connect it joins with sync
+ * step 1 (its state vector), applies the server's step 2 (what it lacked), and answers the server's
+ * step 1 with its own step 2 (what the server lacks) — which covers every unacknowledged edit,
+ * since Yjs updates are idempotent. Each local edit goes out as an update message with a
+ * clientUpdateId and counts as unsaved until the server acks it (after storing it).
  */
 export class DocumentProvider {
   readonly doc: Y.Doc;
@@ -102,8 +107,9 @@ export class DocumentProvider {
 
   private readonly join = (): void => {
     if (this.destroyed || this.revoked) return;
-    const stateVector = Y.encodeStateVector(this.doc);
-    this.socket.emit('doc.join', { documentId: this.documentId, stateVector }, (response) => {
+    const step1 = encoding.createEncoder();
+    writeSyncStep1(step1, this.doc);
+    this.socket.emit('doc.join', { documentId: this.documentId, sync: encoding.toUint8Array(step1) }, (response) => {
       if (this.destroyed) return;
       if (!response.ok) {
         this.lastError = response.error;
@@ -112,12 +118,13 @@ export class DocumentProvider {
         } else this.scheduleRejoin();
         return this.changed();
       }
-      Y.applyUpdate(this.doc, toBytes(response.data.update), this);
+      this.readSync(toBytes(response.data.sync));
       applyAwarenessUpdate(this.awareness, toBytes(response.data.awareness), this);
       this.canWrite = response.data.canWrite;
       this.joined = true;
       this.synced = true;
-      this.resync(toBytes(response.data.stateVector));
+      const serverStep1 = readSyncMessageBytes(toBytes(response.data.serverSync));
+      if (serverStep1?.type === 'step1') this.resync(serverStep1.stateVector);
       const local = this.awareness.getLocalState();
       if (local) this.sendAwareness([this.doc.clientID]);
       this.changed();
@@ -136,7 +143,12 @@ export class DocumentProvider {
     if (this.unacked.size === 0 && !hasContent) return;
     // The server has (from before a crash or a lost ack) whatever is not in `missing`: the old ids are done.
     this.unacked.clear();
-    this.send(missing);
+    this.send(missing, 'step2');
+  }
+
+  /** Applies a sync step 2 or update message from the server (y-protocols' own reader). */
+  private readSync(message: Uint8Array): void {
+    readSyncMessage(decoding.createDecoder(message), encoding.createEncoder(), this.doc, this);
   }
 
   private readonly onLocalUpdate = (update: Uint8Array, origin: unknown): void => {
@@ -144,7 +156,7 @@ export class DocumentProvider {
     this.send(update);
   };
 
-  private send(update: Uint8Array): void {
+  private send(update: Uint8Array, kind: 'update' | 'step2' = 'update'): void {
     const clientUpdateId = `${this.prefix}-${++this.counter}`;
     const entry: Unacked = { update, inFlight: false };
     this.unacked.set(clientUpdateId, entry);
@@ -152,7 +164,8 @@ export class DocumentProvider {
     // Offline (or not yet joined): the edit waits; the next join's resync carries it.
     if (!this.joined || !this.socket.connected) return;
     entry.inFlight = true;
-    this.socket.emit('doc.update', { documentId: this.documentId, update, clientUpdateId }, (response) => {
+    const sync = kind === 'step2' ? encodeSyncStep2(update) : encodeSyncUpdate(update);
+    this.socket.emit('doc.update', { documentId: this.documentId, sync, clientUpdateId }, (response) => {
       entry.inFlight = false;
       if (this.destroyed || !this.unacked.has(clientUpdateId)) return;
       if (response.ok) {
@@ -190,7 +203,7 @@ export class DocumentProvider {
 
   private readonly onRemoteUpdate = (event: DocUpdateEvent): void => {
     if (event.documentId !== this.documentId || this.destroyed) return;
-    Y.applyUpdate(this.doc, toBytes(event.update), this);
+    this.readSync(toBytes(event.sync));
   };
 
   private readonly onRemoteAwareness = (event: DocAwarenessEvent): void => {
