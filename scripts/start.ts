@@ -12,6 +12,7 @@ import { startLocalRedis, type LocalRedis } from '../server/infra/redisServer.ts
 import { createLogger } from '../server/logger.ts';
 import { DEMO_PASSWORD, demoUsers } from '../server/seed/demoData.ts';
 import { seedDemo } from '../server/seed/seedDemo.ts';
+import { bundle } from './bundle.ts';
 
 // `npm start`: one command that runs the whole console on embedded defaults, supervised.
 // `npm run dev` (--dev): the same, but the server and workers restart on change and Vite serves
@@ -27,20 +28,31 @@ function newestMtime(path: string): number {
   return Math.max(stat.mtimeMs, ...readdirSync(path).map((entry) => newestMtime(join(path, entry))));
 }
 
-/** Rebuilds the SvelteKit pages when any UI or shared source is newer than the last build. */
-function buildPagesIfStale(): void {
-  const stamp = join(root, 'build', '.quorum-built');
-  const sources = ['app', 'shared', 'svelte.config.js', 'vite.config.ts', 'package-lock.json'].map((path) => join(root, path));
-  if (existsSync(stamp) && statSync(stamp).mtimeMs >= Math.max(...sources.map(newestMtime))) return;
-  console.log('[quorum] building the console pages…');
-  for (const [tool, args] of [
-    ['node_modules/@sveltejs/kit/svelte-kit.js', ['sync']],
-    ['node_modules/vite/bin/vite.js', ['build', '--logLevel', 'warn']],
-  ] as const) {
-    const result = spawnSync(process.execPath, [join(root, tool), ...args], { cwd: root, stdio: 'inherit' });
-    if (result.status !== 0) throw new Error(`${tool} ${args.join(' ')} failed`);
+/** True when the build stamped by `stamp` is older than any of `sources` (or missing). */
+function isStale(stamp: string, sources: string[]): boolean {
+  return !existsSync(stamp) || statSync(stamp).mtimeMs < Math.max(...sources.map((path) => newestMtime(join(root, path))));
+}
+
+/** Rebuilds the SvelteKit pages, and the server and worker bundles, when their sources are newer than the last build. */
+async function buildIfStale(): Promise<void> {
+  const pagesStamp = join(root, 'build', '.quorum-built');
+  if (isStale(pagesStamp, ['app', 'shared', 'svelte.config.js', 'vite.config.ts', 'package-lock.json'])) {
+    console.log('[quorum] building the console pages…');
+    for (const [tool, args] of [
+      ['node_modules/@sveltejs/kit/svelte-kit.js', ['sync']],
+      ['node_modules/vite/bin/vite.js', ['build', '--logLevel', 'warn']],
+    ] as const) {
+      const result = spawnSync(process.execPath, [join(root, tool), ...args], { cwd: root, stdio: 'inherit' });
+      if (result.status !== 0) throw new Error(`${tool} ${args.join(' ')} failed`);
+    }
+    writeFileSync(pagesStamp, new Date().toISOString());
   }
-  writeFileSync(stamp, new Date().toISOString());
+  const bundleStamp = join(root, 'dist', '.quorum-built');
+  if (isStale(bundleStamp, ['server', 'workers', 'shared', 'scripts/bundle.ts', 'package-lock.json'])) {
+    console.log('[quorum] bundling the server and worker…');
+    await bundle();
+    writeFileSync(bundleStamp, new Date().toISOString());
+  }
 }
 
 interface Supervised {
@@ -80,7 +92,7 @@ async function stopChild(state: Supervised): Promise<void> {
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  if (!dev) buildPagesIfStale();
+  if (!dev) await buildIfStale();
 
   let redis: LocalRedis | null = null;
   let postgres: EmbeddedPostgres | null = null;
@@ -95,8 +107,10 @@ async function main(): Promise<void> {
   const env = { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl };
   const watch = dev ? ['--watch-path=server', '--watch-path=shared', '--watch-path=workers'] : [];
   const apiPort = dev ? config.PORT + 1 : config.PORT;
-  const server = supervise('server', 'server/main.ts', { ...env, PORT: String(apiPort) }, [...nodeFlags(), ...watch]);
-  const worker = supervise('worker', 'workers/main.ts', env, [...nodeFlags(), ...watch]);
+  // Bundles normally; the sources (restarted on change) in dev.
+  const [serverEntry, workerEntry] = dev ? ['server/main.ts', 'workers/main.ts'] : ['dist/server.mjs', 'dist/worker.mjs'];
+  const server = supervise('server', serverEntry, { ...env, PORT: String(apiPort) }, [...nodeFlags(), ...watch]);
+  const worker = supervise('worker', workerEntry, env, [...nodeFlags(), ...watch]);
   const vite = dev
     ? supervise('vite', 'node_modules/vite/bin/vite.js', { ...env, QUORUM_DEV_API: `http://127.0.0.1:${apiPort}` }, [], [
         'dev',

@@ -12,9 +12,15 @@ export interface ServerProcess {
   stop: () => Promise<void>;
 }
 
-/** Runs `node server/main.ts` as its own process against the stack's database and Redis, on a free port. */
-export async function startServerProcess(stack: TestStack, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = fork(serverEntry, [], {
+/** The bundles `npm run build` writes (and `npm start` runs). */
+export const bundledEntries = {
+  server: fileURLToPath(new URL('../../dist/server.mjs', import.meta.url)),
+  worker: fileURLToPath(new URL('../../dist/worker.mjs', import.meta.url)),
+};
+
+/** Forks a Quorum process against the stack's database and Redis; resolves with its ready message. */
+async function forkProcess(entry: string, stack: TestStack, env: Record<string, string>) {
+  const child = fork(entry, [], {
     env: {
       ...process.env,
       DATABASE_URL: stack.database.url,
@@ -26,9 +32,9 @@ export async function startServerProcess(stack: TestStack, env: Record<string, s
     },
     stdio: 'inherit',
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('message', (message: { type?: string; url?: string }) => (message.url ? resolve(message.url) : reject(new Error('no url'))));
-    child.once('exit', (code) => reject(new Error(`server process exited with ${code}`)));
+  const ready = await new Promise<{ type?: string; url?: string }>((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`${entry} exited with ${code}`)));
   });
   const waitForExit = (signal: NodeJS.Signals) => {
     if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
@@ -36,5 +42,19 @@ export async function startServerProcess(stack: TestStack, env: Record<string, s
     child.kill(signal);
     return exited;
   };
-  return { url, child, crash: () => waitForExit('SIGKILL'), stop: () => waitForExit('SIGTERM') };
+  return { ready, child, crash: () => waitForExit('SIGKILL'), stop: () => waitForExit('SIGTERM') };
+}
+
+/** Runs `node server/main.ts` (or `entry`) as its own process against the stack's database and Redis, on a free port. */
+export async function startServerProcess(stack: TestStack, env: Record<string, string> = {}, entry = serverEntry): Promise<ServerProcess> {
+  const { ready, ...handle } = await forkProcess(entry, stack, env);
+  if (!ready.url) throw new Error('the server process sent no url');
+  return { url: ready.url, ...handle };
+}
+
+/** Runs a worker process (`entry`) against the stack's database and Redis; resolves once it is ready. */
+export async function startWorkerProcess(stack: TestStack, entry: string, env: Record<string, string> = {}): Promise<Omit<ServerProcess, 'url'>> {
+  const { ready, ...handle } = await forkProcess(entry, stack, env);
+  if (ready.type !== 'ready') throw new Error('the worker process did not report ready');
+  return handle;
 }
