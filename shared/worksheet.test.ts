@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import {
   addCommentThread,
+  anchoredPassage,
   addMissingOutcomes,
   addOutcomeRow,
   notesText,
@@ -61,6 +62,48 @@ describe('worksheet document helpers', () => {
     const [thread] = readWorksheet(doc).threads;
     expect(thread).toMatchObject({ id: threadId, anchor: { kind: 'syllabus', ref: '3' }, resolved: true });
     expect(thread!.messages.map((message) => message.text)).toEqual(['Is week 3 enough?', 'With the lab, yes.']);
+  });
+
+  it('anchors a thread to a passage of the notes that follows later edits, on every copy of the document', () => {
+    const doc = new Y.Doc();
+    const notes = worksheetParts(doc).notes;
+    const paragraph = (text: string) => {
+      const element = new Y.XmlElement('paragraph');
+      element.insert(0, [new Y.XmlText(text)]);
+      return element;
+    };
+    notes.insert(0, [paragraph('The course covers linear algebra in depth.'), paragraph('Exams are proctored.')]);
+    const first = (notes.get(0) as Y.XmlElement).get(0) as Y.XmlText;
+    const second = (notes.get(1) as Y.XmlElement).get(0) as Y.XmlText;
+    const range = (text: Y.XmlText, from: number, to: number, end = text) => ({
+      start: Y.relativePositionToJSON(Y.createRelativePositionFromTypeIndex(text, from)),
+      end: Y.relativePositionToJSON(Y.createRelativePositionFromTypeIndex(end, to)),
+    });
+    addCommentThread(doc, { kind: 'text', ref: 'linear algebra', range: range(first, 18, 32) }, { authorId: 'u1', authorName: 'Ada', text: 'How many hours?' });
+    addCommentThread(doc, { kind: 'text', ref: 'in depth. Exams', range: range(first, 33, 5, second) }, { authorId: 'u1', authorName: 'Ada', text: 'Across blocks' });
+
+    // Another panelist's copy, edited there: text typed before and inside the passage, a paragraph added above.
+    const other = new Y.Doc();
+    sync(doc, other);
+    const otherFirst = ((worksheetParts(other).notes.get(0) as Y.XmlElement).get(0) as Y.XmlText);
+    otherFirst.insert(0, 'In short: ');
+    otherFirst.insert('In short: The course covers linear'.length, ' and abstract');
+    worksheetParts(other).notes.insert(0, [paragraph('Summary first.')]);
+    sync(other, doc);
+
+    const [passage, spanning] = readWorksheet(doc).threads;
+    expect(passage!.anchor.ref).toBe('linear algebra');
+    expect(anchoredPassage(doc, passage!.anchor)).toBe('linear and abstract algebra');
+    expect(anchoredPassage(other, readWorksheet(other).threads[0]!.anchor)).toBe('linear and abstract algebra');
+    expect(anchoredPassage(doc, spanning!.anchor)).toBe('in depth. Exams');
+
+    // Deleting the passage leaves the thread and its quote, with nothing left to point at.
+    otherFirst.delete('In short: The course covers '.length, 'linear and abstract algebra'.length);
+    sync(other, doc);
+    expect(anchoredPassage(doc, passage!.anchor)).toBe('');
+    // Anchors that are not passages, or carry no range, have no live text.
+    expect(anchoredPassage(doc, { kind: 'syllabus', ref: '3' })).toBeNull();
+    expect(anchoredPassage(doc, { kind: 'text', ref: 'typed quote' })).toBeNull();
   });
 
   it('reads the notes as text and gives each user a stable colour', () => {

@@ -30,8 +30,15 @@ export interface DraftRecommendation {
 export type CommentAnchorKind = 'syllabus' | 'assessment' | 'text';
 export interface CommentAnchor {
   kind: CommentAnchorKind;
-  /** syllabus: the week number; assessment: its index; text: the quoted passage. */
+  /** syllabus: the week number; assessment: its index; text: the passage as it read when the thread was opened. */
   ref: string;
+  /** text: where the passage lies in the notes, as Yjs relative positions (JSON), so it follows later edits. */
+  range?: TextRange;
+}
+/** A span of the notes between two Yjs relative positions (`Y.relativePositionToJSON`). */
+export interface TextRange {
+  start: unknown;
+  end: unknown;
 }
 export interface CommentMessage {
   id: string;
@@ -153,7 +160,7 @@ export function addCommentThread(doc: Y.Doc, anchor: CommentAnchor, message: Omi
   const messages = new Y.Array<CommentMessage>();
   doc.transact(() => {
     thread.set('id', id);
-    thread.set('anchor', { kind: anchor.kind, ref: anchor.ref });
+    thread.set('anchor', { kind: anchor.kind, ref: anchor.ref, ...(anchor.kind === 'text' && anchor.range ? { range: anchor.range } : {}) });
     thread.set('resolved', false);
     thread.set('messages', messages);
     messages.push([{ ...message, id: newId(), at: new Date().toISOString() }]);
@@ -189,13 +196,78 @@ export function readThreads(doc: Y.Doc): CommentThread[] {
     .map((thread) => {
       const anchor = thread.get('anchor') as Partial<CommentAnchor> | undefined;
       const messages = thread.get('messages');
+      const range = anchor?.range;
       return {
         id: asText(thread.get('id')),
-        anchor: { kind: anchor?.kind ?? 'text', ref: asText(anchor?.ref) },
+        anchor: {
+          kind: anchor?.kind ?? 'text',
+          ref: asText(anchor?.ref),
+          ...(range && typeof range === 'object' && 'start' in range && 'end' in range ? { range: { start: range.start, end: range.end } } : {}),
+        },
         messages: messages instanceof Y.Array ? (messages.toArray() as CommentMessage[]) : [],
         resolved: thread.get('resolved') === true,
       };
     });
+}
+
+/** The plain text of a rich-text node: its text runs, formatting dropped. */
+function plainText(text: Y.XmlText): string {
+  return (text.toDelta() as { insert?: unknown }[]).map((op) => (typeof op.insert === 'string' ? op.insert : '')).join('');
+}
+
+/** Where a resolved position falls in the notes' text read in document order (blocks end with a newline); null when not in the notes. */
+function notesOffset(notes: Y.XmlFragment, target: Y.AbstractType<unknown>, index: number): number | null {
+  let offset = 0;
+  let found: number | null = null;
+  const walk = (node: Y.XmlFragment | Y.XmlElement | Y.XmlText): void => {
+    if (found !== null) return;
+    if (node instanceof Y.XmlText) {
+      if (node === target) found = offset + Math.min(index, node.length);
+      offset += plainText(node).length;
+      return;
+    }
+    const children = node.toArray() as (Y.XmlElement | Y.XmlText)[];
+    children.forEach((child, position) => {
+      if (found === null && node === target && position === index) found = offset;
+      walk(child);
+    });
+    if (found === null && node === target) found = offset;
+    if (node instanceof Y.XmlElement) offset += 1;
+  };
+  walk(notes);
+  return found;
+}
+
+/** The notes' text in document order, one newline after each block (the coordinates of `notesOffset`). */
+function linearNotes(notes: Y.XmlFragment): string {
+  const walk = (node: Y.XmlFragment | Y.XmlElement | Y.XmlText): string => {
+    if (node instanceof Y.XmlText) return plainText(node);
+    const inner = (node.toArray() as (Y.XmlElement | Y.XmlText)[]).map(walk).join('');
+    return node instanceof Y.XmlElement ? `${inner}\n` : inner;
+  };
+  return walk(notes);
+}
+
+/**
+ * The passage a text anchor covers in the notes as they read now: it follows every edit made since
+ * the thread was opened. '' when the passage was deleted; null for other anchors, or a text anchor
+ * without a range (threads from before ranges existed show their quote).
+ */
+export function anchoredPassage(doc: Y.Doc, anchor: CommentAnchor): string | null {
+  if (anchor.kind !== 'text' || !anchor.range) return null;
+  const notes = worksheetParts(doc).notes;
+  const resolve = (json: unknown) => {
+    try {
+      const position = Y.createAbsolutePositionFromRelativePosition(Y.createRelativePositionFromJSON(json), doc);
+      return position ? notesOffset(notes, position.type, position.index) : null;
+    } catch {
+      return null;
+    }
+  };
+  const start = resolve(anchor.range.start);
+  const end = resolve(anchor.range.end);
+  if (start === null || end === null || end <= start) return '';
+  return linearNotes(notes).slice(start, end).replace(/\s+/g, ' ').trim();
 }
 
 /** Every structured part of the worksheet as plain data. */

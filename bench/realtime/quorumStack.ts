@@ -5,6 +5,7 @@ import { openDatabase } from '../../server/db/client.ts';
 import { runMigrations } from '../../server/db/migrate.ts';
 import { courses, evaluations, panelSeats, providers, users } from '../../server/db/schema.ts';
 import { nodeFlags } from '../../server/infra/nodeFlags.ts';
+import { bundle } from '../../scripts/bundle.ts';
 import { startLocalRedis } from '../../server/infra/redisServer.ts';
 
 function forkReady(path: string, env: NodeJS.ProcessEnv, execArgv: string[] = []): Promise<{ child: ChildProcess; message: { url?: string } }> {
@@ -92,7 +93,9 @@ export async function startQuorumStack(reviewers: number, documents: number): Pr
   const cookies = await Promise.all(panel.map(async (reviewer) => `quorum_session=${(await createSession(db, reviewer.id, 2)).token}`));
   await database.close();
 
-  const server = await forkReady('../../server/main.ts', {
+  // The server as `npm start` runs it: the bundle, freshly built from the sources.
+  await bundle();
+  const server = await forkReady('../../dist/server.mjs', {
     ...process.env,
     DATABASE_URL: databaseUrl,
     REDIS_URL: redis.url,

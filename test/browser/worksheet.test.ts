@@ -97,6 +97,47 @@ describe('panel worksheet in Chromium', () => {
     await ada.screenshot({ path: 'test-results/worksheet.png', fullPage: true });
   });
 
+  it('anchors a comment to a selected passage that follows everyone\'s edits, and shows it in the notes', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
+    const [ada, ben] = [await openWorksheet(panel.reviewers[0]!.user.email, panel.evaluation.id), await openWorksheet(panel.reviewers[1]!.user.email, panel.evaluation.id)];
+    const label = (page: Page) => page.getByTestId('comment-anchor-label').textContent();
+
+    await notes(ada).click();
+    await ada.keyboard.type('The final exam is proctored online.');
+    await expect.poll(() => notes(ben).textContent()).toContain('proctored online.');
+    // Ada selects "proctored online" and opens a thread on it.
+    await ada.keyboard.press('ArrowLeft');
+    for (let index = 0; index < 'proctored online'.length; index++) await ada.keyboard.press('Shift+ArrowLeft');
+    await ada.getByTestId('comment-selection').click();
+    await expect.poll(() => ada.getByTestId('comment-pending').textContent()).toBe('On “proctored online”');
+    await ada.getByTestId('comment-text').fill('Which proctoring vendor?');
+    await ada.getByTestId('comment-add').click();
+    await expect.poll(() => label(ben)).toBe('“proctored online”');
+
+    // Ben writes before the passage and inside it: the anchor moves and grows with the text.
+    await notes(ben).click();
+    await ben.keyboard.press('Home');
+    await ben.keyboard.type('Note: ');
+    for (let index = 0; index < 'The final exam is proctored'.length; index++) await ben.keyboard.press('ArrowRight');
+    await ben.keyboard.type(' and recorded');
+    for (const page of [ada, ben]) await expect.poll(() => label(page)).toBe('“proctored and recorded online”');
+
+    // "Show in notes" selects the passage where it lies now.
+    await ada.getByTestId('comment-reveal').click();
+    await expect.poll(() => ada.evaluate(() => window.getSelection()?.toString())).toBe('proctored and recorded online');
+    await ada.screenshot({ path: 'test-results/worksheet-passage-comment.png', fullPage: true });
+
+    // Deleting the passage keeps the thread with its original quote, marked as gone from the notes.
+    await ben.getByTestId('comment-reveal').click();
+    await ben.keyboard.press('Backspace');
+    for (const page of [ada, ben]) {
+      await expect.poll(() => page.getByTestId('comment-anchor-removed').count()).toBe(1);
+      expect(await label(page)).toBe('“proctored online”');
+    }
+    expect(await notesText(ada)).toBe('Note: The final exam is .');
+    await expect.poll(() => saveStatus(ben)).toBe('saved');
+  });
+
   it('shows a coordinator the live worksheet read-only', async () => {
     const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
     const reviewer = await openWorksheet(panel.reviewers[0]!.user.email, panel.evaluation.id);

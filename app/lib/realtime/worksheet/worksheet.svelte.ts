@@ -1,4 +1,4 @@
-import { readWorksheet, worksheetParts, type WorksheetView } from '$shared/worksheet.ts';
+import { anchoredPassage, readWorksheet, worksheetParts, type WorksheetView } from '$shared/worksheet.ts';
 import type { ErrorBody } from '$shared/errors.ts';
 import { getSocket } from '$lib/realtime/socket.ts';
 import { DocumentProvider, type SaveStatus } from './provider.ts';
@@ -27,6 +27,8 @@ export class WorksheetState {
   lastError = $state<ErrorBody | null>(null);
   peers = $state<Peer[]>([]);
   view = $state<WorksheetView>({ outcomes: [], draft: { semesterHours: null, level: null, subject: '', summary: '' }, threads: [] });
+  /** Thread id → the passage its text anchor covers in the notes now ('' once deleted, null without a range). */
+  passages = $state<Record<string, string | null>>({});
   private readonly stops: (() => void)[] = [];
 
   constructor(documentId: string, me: { id: string; name: string; color: string }) {
@@ -56,14 +58,23 @@ export class WorksheetState {
     this.stops.push(() => awareness.off('change', syncPeers));
     syncPeers();
 
+    // Anchored passages follow the notes: recomputed when the notes or the threads change.
+    const syncPassages = () => {
+      const passages: Record<string, string | null> = {};
+      for (const thread of this.view.threads) if (thread.anchor.kind === 'text') passages[thread.id] = anchoredPassage(doc, thread.anchor);
+      this.passages = passages;
+    };
     const syncView = () => {
       this.view = readWorksheet(doc);
+      syncPassages();
     };
-    const { outcomeMap, draft, comments } = worksheetParts(doc);
+    const { notes, outcomeMap, draft, comments } = worksheetParts(doc);
     for (const part of [outcomeMap, draft, comments]) {
       part.observeDeep(syncView);
       this.stops.push(() => part.unobserveDeep(syncView));
     }
+    notes.observeDeep(syncPassages);
+    this.stops.push(() => notes.unobserveDeep(syncPassages));
     syncView();
   }
 
