@@ -48,7 +48,7 @@ export async function runWorkload(target: Target, clients: number, rate: number,
   await allReady(connected);
   const watcher = watchProcesses(target.pids);
   const storageWatcher = watchProcesses(target.storagePids ?? []);
-  const writers = connected.map(() => new Writer());
+  const writers = connected.map((_, index) => new Writer(`paragraph-${index}`));
   let sent = 0;
   let acked = 0;
   const deadline = performance.now() + seconds * 1000;
