@@ -1,5 +1,6 @@
 import { io } from 'socket.io-client';
 import * as Y from 'yjs';
+import { toBytes, type DocUpdateEvent } from '../../shared/realtime/documents.ts';
 import { encodeSyncStep1, encodeSyncUpdate, readSyncMessageBytes } from '../../shared/realtime/syncMessages.ts';
 import type { BenchClient } from './client.ts';
 
@@ -21,8 +22,8 @@ export function connectQuorum(options: { url: string; cookie: string; documentId
     });
     socket.on('connect_error', reject);
   });
-  socket.on('doc.update', (event: { documentId: string; sync: ArrayBuffer | Uint8Array }) => {
-    const message = readSyncMessageBytes(event.sync instanceof Uint8Array ? event.sync : new Uint8Array(event.sync));
+  socket.on('doc.update', (event: DocUpdateEvent) => {
+    const message = readSyncMessageBytes(toBytes(event.sync));
     if (message && message.type !== 'step1') options.onUpdate(message.update);
   });
   return {

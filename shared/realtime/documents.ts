@@ -101,11 +101,15 @@ export type DocAwarenessPayload = z.input<typeof docAwarenessSchema>;
 export const docLeaveSchema = z.strictObject({ documentId: documentIdSchema });
 export type DocLeavePayload = z.input<typeof docLeaveSchema>;
 
-/** Bytes as they arrive: Node gets a Buffer (a Uint8Array), the browser an ArrayBuffer. */
-export type WireBytes = Uint8Array | ArrayBuffer;
+/**
+ * Bytes as they arrive: Node gets a Buffer (a Uint8Array), the browser an ArrayBuffer; broadcasts
+ * carry base64 text instead (see DocUpdateEvent).
+ */
+export type WireBytes = Uint8Array | ArrayBuffer | string;
 
-/** Normalizes received bytes. */
+/** Normalizes received bytes (base64 text included). */
 export function toBytes(value: WireBytes): Uint8Array {
+  if (typeof value === 'string') return fromBase64(value);
   return value instanceof Uint8Array ? value : new Uint8Array(value);
 }
 
@@ -126,15 +130,20 @@ export interface DocUpdateResult {
   clientUpdateId: string;
 }
 
-/** Server pushes: an update message, a presence change, or the end of the caller's access. */
+/**
+ * Server pushes: an update message, a presence change, or the end of the caller's access. The
+ * pushes that fan out to a whole room carry their bytes as base64 text: Socket.IO sends a binary
+ * attachment as a second WebSocket frame, so text halves the frames (and writes) per socket.
+ */
 export interface DocUpdateEvent {
   documentId: string;
-  /** A y-protocols update message. */
-  sync: WireBytes;
+  /** A y-protocols update message, base64. */
+  sync: string;
 }
 export interface DocAwarenessEvent {
   documentId: string;
-  update: WireBytes;
+  /** A y-protocols awareness update, base64. */
+  update: string;
 }
 export interface DocRevokedEvent {
   documentId: string;

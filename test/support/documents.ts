@@ -3,7 +3,7 @@ import * as Y from 'yjs';
 import { DocumentProvider, type DocumentSocket } from '../../app/lib/realtime/worksheet/provider.ts';
 import type { Database } from '../../server/db/client.ts';
 import type { ErrorBody } from '../../shared/errors.ts';
-import { worksheetDocumentId } from '../../shared/realtime/documents.ts';
+import { toBytes, worksheetDocumentId, type WireBytes } from '../../shared/realtime/documents.ts';
 import type { ClientToServerEvents } from '../../shared/realtime/events.ts';
 import { encodeSyncUpdate, readSyncMessageBytes } from '../../shared/realtime/syncMessages.ts';
 import type { Role } from '../../shared/roles.ts';
@@ -45,16 +45,16 @@ export function textEdit(text: string, doc = new Y.Doc()): { doc: Y.Doc; update:
   return { doc, update, sync: encodeSyncUpdate(update) };
 }
 
-/** The Yjs update inside a sync step 2 or update message as it arrived (ArrayBuffer in Node's socket.io-client). */
+/** The Yjs update inside a sync step 2 or update message as it arrived (bytes, or base64 in a broadcast). */
 export function syncPayload(bytes: unknown): Uint8Array {
-  const message = readSyncMessageBytes(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes as ArrayBuffer));
+  const message = readSyncMessageBytes(toBytes(bytes as WireBytes));
   if (!message || message.type === 'step1') throw new Error('not a sync step 2 or update message');
   return message.update;
 }
 
 /** The state vector inside a sync step 1 message as it arrived. */
 export function syncStateVector(bytes: unknown): Uint8Array {
-  const message = readSyncMessageBytes(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes as ArrayBuffer));
+  const message = readSyncMessageBytes(toBytes(bytes as WireBytes));
   if (message?.type !== 'step1') throw new Error('not a sync step 1 message');
   return message.stateVector;
 }

@@ -21,9 +21,11 @@ export interface SubjectLoader {
   load: (evaluationId: string) => Promise<EvaluationSubject | null>;
   /**
    * Facts for the per-update write check: the last fresh answer while it is younger than the TTL,
-   * else a fresh load. Every command that changes access (seat removed, conflict declared, phase
-   * changed) invalidates it on every process (`doc.recheck`), so the TTL only bounds changes made
-   * behind the commands' back.
+   * else a fresh load. Past half the TTL an update still uses the cached answer but starts a
+   * refresh in the background, so a document in steady use never makes an update wait for the
+   * database. Every command that changes access (seat removed, conflict declared, phase changed)
+   * invalidates it on every process (`doc.recheck`), so the TTL only bounds changes made behind
+   * the commands' back.
    */
   loadForUpdate: (evaluationId: string) => Promise<EvaluationSubject | null>;
   invalidate: (evaluationId: string) => void;
@@ -35,15 +37,19 @@ export interface SubjectLoader {
  */
 export function createSubjectLoader(db: DbOrTx, ttlMs = 0): SubjectLoader {
   const cache = new Map<string, { subject: EvaluationSubject | null; at: number }>();
+  /** Bumped by `invalidate`: an answer whose query was already running then is not cached. */
+  const generations = new Map<string, number>();
+  const refreshing = new Set<string>();
   let queued: Map<string, Waiter[]> | null = null;
   const run = async (batch: Map<string, Waiter[]>) => {
+    const startedAt = new Map([...batch.keys()].map((id) => [id, generations.get(id) ?? 0]));
     try {
       const rows = await db.select().from(evaluations).where(inArray(evaluations.id, [...batch.keys()]));
       const subjects = await loadEvaluationSubjects(db, rows);
       const at = performance.now();
       for (const [id, waiters] of batch) {
         const subject = subjects.get(id) ?? null;
-        if (ttlMs > 0) cache.set(id, { subject, at });
+        if (ttlMs > 0 && (generations.get(id) ?? 0) === startedAt.get(id)) cache.set(id, { subject, at });
         waiters.forEach((waiter) => waiter.resolve(subject));
       }
     } catch (error) {
@@ -68,11 +74,20 @@ export function createSubjectLoader(db: DbOrTx, ttlMs = 0): SubjectLoader {
     load,
     loadForUpdate: (evaluationId) => {
       const cached = cache.get(evaluationId);
-      if (cached && performance.now() - cached.at < ttlMs) return Promise.resolve(cached.subject);
-      return load(evaluationId);
+      const age = cached ? performance.now() - cached.at : Number.POSITIVE_INFINITY;
+      if (!cached || age >= ttlMs) return load(evaluationId);
+      if (age >= ttlMs / 2 && !refreshing.has(evaluationId)) {
+        refreshing.add(evaluationId);
+        // A failed refresh leaves the cached answer to expire; the next update then loads again.
+        load(evaluationId)
+          .catch(() => undefined)
+          .finally(() => refreshing.delete(evaluationId));
+      }
+      return Promise.resolve(cached.subject);
     },
     invalidate: (evaluationId) => {
       cache.delete(evaluationId);
+      generations.set(evaluationId, (generations.get(evaluationId) ?? 0) + 1);
     },
   };
 }

@@ -54,12 +54,13 @@ export class DocumentHub {
       },
       broadcast: (documentId, update, except) => {
         const target = io.local.to(rooms.document(documentId));
-        // Framed once as a y-protocols update message; Socket.IO encodes the packet once for the room.
-        (except ? target.except(except) : target).emit('doc.update', { documentId, sync: encodeSyncUpdate(update) });
+        // Framed once as a y-protocols update message, as base64 text (one frame per socket, see
+        // DocUpdateEvent); Socket.IO encodes the packet once for the whole room.
+        (except ? target.except(except) : target).emit('doc.update', { documentId, sync: Buffer.from(encodeSyncUpdate(update)).toString('base64') });
       },
       broadcastAwareness: (documentId, update, except) => {
         const target = io.local.to(rooms.document(documentId));
-        (except ? target.except(except) : target).emit('doc.awareness', { documentId, update });
+        (except ? target.except(except) : target).emit('doc.awareness', { documentId, update: Buffer.from(update).toString('base64') });
       },
     };
   }
