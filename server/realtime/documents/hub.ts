@@ -21,7 +21,7 @@ export interface DocumentHubOptions {
   io: QuorumIo;
   db: Database;
   logger: Logger;
-  config: Pick<Config, 'DOC_MAX_UPDATE_BYTES' | 'DOC_MAX_BYTES' | 'DOC_MAX_CONNECTIONS_PER_USER' | 'DOC_IDLE_UNLOAD_MS' | 'DOC_COMPACT_EVERY' | 'DOC_ACCESS_TTL_MS'>;
+  config: Pick<Config, 'DOC_MAX_UPDATE_BYTES' | 'DOC_MAX_BYTES' | 'DOC_MAX_CONNECTIONS_PER_USER' | 'DOC_IDLE_UNLOAD_MS' | 'DOC_COMPACT_EVERY' | 'DOC_ACCESS_TTL_MS' | 'DOC_BATCH_MS'>;
   /** Asks for a compaction job (after DOC_COMPACT_EVERY stored updates, and on unload). */
   requestCompaction: (documentId: string) => Promise<void>;
 }
@@ -213,7 +213,7 @@ export class DocumentHub {
       const doc = buildDoc(stored.updates, (index, error) =>
         this.options.logger.error({ err: error, documentId, index }, 'stored document update does not apply'),
       );
-      const live = new LiveDocument({ id: documentId, ref, doc, storedBytes: stored.bytes, logLength: stored.logLength, outlets: this.outlets });
+      const live = new LiveDocument({ id: documentId, ref, doc, storedBytes: stored.bytes, logLength: stored.logLength, outlets: this.outlets, batchMs: this.options.config.DOC_BATCH_MS });
       for (const update of this.relayedDuringLoad.get(documentId) ?? []) Y.applyUpdate(doc, update);
       this.documents.set(documentId, live);
       return live;

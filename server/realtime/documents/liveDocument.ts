@@ -28,7 +28,11 @@ export const STORED_ORIGIN = Symbol('stored');
  * its presence, the sockets in its room, and the updates on their way to storage.
  *
  * Updates that arrive in the same event-loop turn are merged into one update (Y.mergeUpdates) and
- * broadcast once to the room at once, so propagation does not wait for the database; the merge is
+ * broadcast once to the room at once, so propagation does not wait for the database. Broadcasts of
+ * one document are at least `batchMs` apart: under load everything that arrived meanwhile goes out
+ * as one merge, and since a broadcast costs one socket write per member of the room, fewer and
+ * larger broadcasts are what lets one process serve a busy room (an idle room's first edit still
+ * goes out at the end of its turn). The merge is
  * then stored as one row, applied to the Y.Doc, and only then does each sender get its ack.
  * Until stored, a merge is "in flight": joiners receive it too, but the state vector the server
  * reports covers stored updates only — so a client whose edit failed to store still sees the
@@ -48,12 +52,16 @@ export class LiveDocument {
   sinceCompaction: number;
   idleTimer: NodeJS.Timeout | null = null;
   private readonly outlets: DocumentOutlets;
+  private readonly batchMs: number;
+  private lastFlushAt = Number.NEGATIVE_INFINITY;
+  private flushTimer: NodeJS.Timeout | null = null;
   private batch: PendingUpdate[] = [];
   private readonly flushing = new Set<Promise<void>>();
   /** Merged updates broadcast but not yet stored. */
   private readonly inFlight = new Set<Uint8Array>();
 
-  constructor(input: { id: string; ref: DocumentRef; doc: Y.Doc; storedBytes: number; logLength: number; outlets: DocumentOutlets }) {
+  constructor(input: { id: string; ref: DocumentRef; doc: Y.Doc; storedBytes: number; logLength: number; outlets: DocumentOutlets; batchMs?: number }) {
+    this.batchMs = input.batchMs ?? 0;
     this.id = input.id;
     this.ref = input.ref;
     this.doc = input.doc;
@@ -66,7 +74,7 @@ export class LiveDocument {
   /** Queues an update with the others of this turn: broadcast at the end of the turn, resolved once stored. */
   submit(update: Uint8Array, socketId: string, actorId: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      if (this.batch.length === 0) setImmediate(() => this.flush());
+      if (this.batch.length === 0) this.scheduleFlush();
       this.batch.push({ update, socketId, actorId, resolve, reject });
       this.storedBytes += update.byteLength;
     });
@@ -96,10 +104,20 @@ export class LiveDocument {
     }
   }
 
+  /** Flushes at the end of this turn, or once `batchMs` have passed since the last flush. */
+  private scheduleFlush(): void {
+    const wait = this.lastFlushAt + this.batchMs - performance.now();
+    if (wait <= 0) setImmediate(() => this.flush());
+    else this.flushTimer = setTimeout(() => this.flush(), wait);
+  }
+
   private flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
     const batch = this.batch;
     if (batch.length === 0) return;
     this.batch = [];
+    this.lastFlushAt = performance.now();
     const work = this.store(batch).finally(() => this.flushing.delete(work));
     this.flushing.add(work);
   }
@@ -127,6 +145,7 @@ export class LiveDocument {
 
   destroy(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
     this.presence.destroy();
     this.doc.destroy();
   }
