@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, gt, isNull, lt } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, lt } from 'drizzle-orm';
 import type { Actor } from '../../shared/roles.ts';
 import type { Database } from '../db/client.ts';
 import { sessions, users } from '../db/schema.ts';
@@ -36,24 +36,63 @@ export async function createSession(db: Database, userId: string, ttlHours: numb
 export async function findSession(db: Database, token: string | undefined): Promise<ActiveSession | null> {
   if (!token || token.length > 200) return null;
   const tokenHash = hashToken(token);
-  const [row] = await db
+  return (await findSessionsByHash(db, [tokenHash])).get(tokenHash) ?? null;
+}
+
+/** The live sessions (with their users) among `tokenHashes`, in one query; expired or disabled ones are left out. */
+export async function findSessionsByHash(db: Database, tokenHashes: readonly string[]): Promise<Map<string, ActiveSession>> {
+  const found = new Map<string, ActiveSession>();
+  if (tokenHashes.length === 0) return found;
+  const rows = await db
     .select({ session: sessions, user: users })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.tokenHash, tokenHash), gt(sessions.expiresAt, new Date()), isNull(users.disabledAt)));
-  if (!row) return null;
-  return {
-    tokenHash,
-    csrfToken: row.session.csrfToken,
-    expiresAt: row.session.expiresAt,
-    user: {
-      id: row.user.id,
-      email: row.user.email,
-      name: row.user.name,
-      role: row.user.role,
-      institution: row.user.institution,
-      expertise: row.user.expertise,
-    },
+    .where(and(inArray(sessions.tokenHash, [...tokenHashes]), gt(sessions.expiresAt, new Date()), isNull(users.disabledAt)));
+  for (const row of rows) {
+    found.set(row.session.tokenHash, {
+      tokenHash: row.session.tokenHash,
+      csrfToken: row.session.csrfToken,
+      expiresAt: row.session.expiresAt,
+      user: {
+        id: row.user.id,
+        email: row.user.email,
+        name: row.user.name,
+        role: row.user.role,
+        institution: row.user.institution,
+        expertise: row.user.expertise,
+      },
+    });
+  }
+  return found;
+}
+
+/**
+ * Looks sessions up for a burst of connections: every token asked for in the same event-loop turn
+ * is found with one query (a reconnect storm after a deploy costs a few queries, not hundreds).
+ */
+export function createSessionFinder(db: Database): (token: string | undefined) => Promise<ActiveSession | null> {
+  let queued: Map<string, ((session: ActiveSession | null) => void)[]> | null = null;
+  let failures: ((error: unknown) => void)[] = [];
+  return (token) => {
+    if (!token || token.length > 200) return Promise.resolve(null);
+    const tokenHash = hashToken(token);
+    return new Promise((resolve, reject) => {
+      if (!queued) {
+        const batch = new Map<string, ((session: ActiveSession | null) => void)[]>();
+        const rejects: ((error: unknown) => void)[] = [];
+        queued = batch;
+        failures = rejects;
+        setImmediate(() => {
+          queued = null;
+          findSessionsByHash(db, [...batch.keys()]).then(
+            (found) => batch.forEach((waiters, hash) => waiters.forEach((done) => done(found.get(hash) ?? null))),
+            (error: unknown) => rejects.forEach((fail) => fail(error)),
+          );
+        });
+      }
+      queued.set(tokenHash, [...(queued.get(tokenHash) ?? []), resolve]);
+      failures.push(reject);
+    });
   };
 }
 

@@ -1,6 +1,6 @@
 import { parse as parseCookies } from 'cookie';
 import type { Socket } from 'socket.io';
-import { findSession, SESSION_COOKIE, type ActiveSession } from '../auth/sessions.ts';
+import { createSessionFinder, SESSION_COOKIE, type ActiveSession } from '../auth/sessions.ts';
 import type { AppContext } from '../context.ts';
 import { rooms } from './rooms.ts';
 
@@ -10,10 +10,11 @@ export interface SocketData {
 
 /** Socket.IO connections authenticate with the same session cookie as HTTP. */
 export function socketAuth(app: AppContext) {
+  const findSession = createSessionFinder(app.db);
   const authenticateSocket = async (socket: Socket, next: (error?: Error) => void) => {
     try {
       const token = parseCookies(socket.handshake.headers.cookie ?? '')[SESSION_COOKIE];
-      const session = await findSession(app.db, token);
+      const session = await findSession(token);
       if (!session) {
         const error = new Error('unauthenticated') as Error & { data?: unknown };
         error.data = { code: 'unauthenticated', message: 'Please sign in.' };

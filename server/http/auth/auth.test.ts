@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect } from 'socket.io-client';
 import { eq } from 'drizzle-orm';
-import { sessions } from '../../db/schema.ts';
-import { buildUser, TEST_PASSWORD } from '../../../test/support/factories.ts';
+import { sessions, users } from '../../db/schema.ts';
+import { buildCourse, buildEvaluation, buildUser, seatReviewer, TEST_PASSWORD } from '../../../test/support/factories.ts';
 import { ApiClient, signedIn } from '../../../test/support/http.ts';
 import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
 
@@ -141,6 +141,35 @@ describe('Socket.IO authentication', () => {
     expect(error.message).toBe('unauthenticated');
     expect(error.data).toMatchObject({ code: 'unauthenticated' });
     socket.close();
+  });
+
+  it('authenticates a burst of connections each as its own session, refusing expired, disabled and unknown ones', async () => {
+    const reviewers = await Promise.all(Array.from({ length: 4 }, () => buildUser(stack.database.db, { role: 'reviewer' })));
+    const clients = await Promise.all(reviewers.map((reviewer) => signedIn(stack.url, reviewer.email)));
+    // Only the first reviewer sits on this panel: watching its evaluation tells the sockets apart.
+    const course = await buildCourse(stack.database.db);
+    const evaluation = await buildEvaluation(stack.database.db, { courseId: course.id, createdBy: coordinator.id, status: 'deliberation' });
+    await seatReviewer(stack.database.db, { evaluationId: evaluation.id, reviewerId: reviewers[0]!.id, seatedBy: coordinator.id });
+    await stack.database.db.update(sessions).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(sessions.userId, reviewers[2]!.id));
+    await stack.database.db.update(users).set({ disabledAt: new Date() }).where(eq(users.id, reviewers[3]!.id));
+    const cookies = [clients[0]!.cookie, clients[1]!.cookie, clients[0]!.cookie, clients[2]!.cookie, clients[3]!.cookie, 'quorum_session=not-a-session'];
+    // All at once: the lookups of one event-loop turn share a query, and each socket still gets its own answer.
+    const outcomes = await Promise.all(
+      cookies.map(
+        (cookie) =>
+          new Promise<string>((resolve) => {
+            const socket = connect(stack.url, { transports: ['websocket'], reconnection: false, extraHeaders: { cookie } });
+            socket.on('connect', () =>
+              socket.emit('evaluation.watch', { evaluationId: evaluation.id }, (ack: { ok: boolean; error?: { code: string } }) => {
+                socket.close();
+                resolve(ack.ok ? 'watching' : ack.error!.code);
+              }),
+            );
+            socket.on('connect_error', (error) => (socket.close(), resolve(error.message)));
+          }),
+      ),
+    );
+    expect(outcomes).toEqual(['watching', 'forbidden', 'watching', 'unauthenticated', 'unauthenticated', 'unauthenticated']);
   });
 
   it('accepts the HTTP session cookie and disconnects the socket on logout', async () => {
