@@ -1,21 +1,20 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { artifacts, auditEvents, jobs } from '../server/db/schema.ts';
 import type { Evaluation } from '../shared/schemas/evaluation.ts';
 import { buildCourse, buildUser } from '../test/support/factories.ts';
 import { signedIn } from '../test/support/http.ts';
+import { bundledEntries } from '../test/support/processes.ts';
 import { startTestStack, type TestStack } from '../test/support/stack.ts';
 import { eventually } from '../test/support/wait.ts';
 
-const workerEntry = fileURLToPath(new URL('./main.ts', import.meta.url));
 let stack: TestStack;
 const children: ChildProcess[] = [];
 
 /** A real worker process, as `npm start` runs it. */
 function startWorkerProcess(): ChildProcess {
-  const child = fork(workerEntry, [], {
+  const child = fork(bundledEntries.worker, [], {
     env: {
       ...process.env,
       DATABASE_URL: stack.database.url,

@@ -2,8 +2,6 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { TestStack } from './stack.ts';
 
-const serverEntry = fileURLToPath(new URL('../../server/main.ts', import.meta.url));
-
 export interface ServerProcess {
   url: string;
   child: ChildProcess;
@@ -12,7 +10,7 @@ export interface ServerProcess {
   stop: () => Promise<void>;
 }
 
-/** The bundles `npm run build` writes (and `npm start` runs). */
+/** The bundles `npm run build` writes and `npm start` runs (the test run's global setup rebuilds them from the sources). */
 export const bundledEntries = {
   server: fileURLToPath(new URL('../../dist/server.mjs', import.meta.url)),
   worker: fileURLToPath(new URL('../../dist/worker.mjs', import.meta.url)),
@@ -45,8 +43,8 @@ async function forkProcess(entry: string, stack: TestStack, env: Record<string, 
   return { ready, child, crash: () => waitForExit('SIGKILL'), stop: () => waitForExit('SIGTERM') };
 }
 
-/** Runs `node server/main.ts` (or `entry`) as its own process against the stack's database and Redis, on a free port. */
-export async function startServerProcess(stack: TestStack, env: Record<string, string> = {}, entry = serverEntry): Promise<ServerProcess> {
+/** Runs the server (`dist/server.mjs`, or `entry`) as its own process against the stack's database and Redis, on a free port. */
+export async function startServerProcess(stack: TestStack, env: Record<string, string> = {}, entry = bundledEntries.server): Promise<ServerProcess> {
   const { ready, ...handle } = await forkProcess(entry, stack, env);
   if (!ready.url) throw new Error('the server process sent no url');
   return { url: ready.url, ...handle };
