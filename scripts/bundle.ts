@@ -8,7 +8,8 @@ import { build } from 'esbuild';
  * `npm run build`; `npm start` runs them). One file per process loads in a fraction of the time
  * and memory of hundreds of TypeScript modules: Node strips types file by file and re-reads large
  * package manifests (drizzle-orm's is 180 kB) for every module it resolves, which left a server
- * process holding about 50 MB more at rest. `npm run dev` and the tests run the sources directly.
+ * process holding about 50 MB more at rest. `npm run dev` runs the sources; the tests import the
+ * sources and run these bundles (rebuilt by their global setup) where they need whole processes.
  *
  * Paths the code resolves from its own location stay valid: dist/ sits beside server/, so
  * `../build/handler.js` (the SvelteKit pages) still points at build/, and the migrations are

@@ -32,8 +32,8 @@ export const STORED_ORIGIN = Symbol('stored');
  * one document are at least `batchMs` apart: under load everything that arrived meanwhile goes out
  * as one merge, and since a broadcast costs one socket write per member of the room, fewer and
  * larger broadcasts are what lets one process serve a busy room (an idle room's first edit still
- * goes out at the end of its turn). The merge is
- * then stored as one row, applied to the Y.Doc, and only then does each sender get its ack.
+ * goes out at the end of its turn). The merge is then stored as one row, applied to the Y.Doc,
+ * and only then does each sender get its ack.
  * Until stored, a merge is "in flight": joiners receive it too, but the state vector the server
  * reports covers stored updates only — so a client whose edit failed to store still sees the
  * server lacking it and sends it again, and no client is ever told "saved" for something that
@@ -71,7 +71,7 @@ export class LiveDocument {
     this.presence = new DocumentPresence(this.doc, (update, origin) => this.outlets.broadcastAwareness(this.id, update, origin));
   }
 
-  /** Queues an update with the others of this turn: broadcast at the end of the turn, resolved once stored. */
+  /** Queues an update to go out with the next broadcast (end of this turn, or of the batch window); resolves once stored. */
   submit(update: Uint8Array, socketId: string, actorId: string): Promise<void> {
     return new Promise((resolve, reject) => {
       if (this.batch.length === 0) this.scheduleFlush();
