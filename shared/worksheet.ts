@@ -215,37 +215,35 @@ function plainText(text: Y.XmlText): string {
   return (text.toDelta() as { insert?: unknown }[]).map((op) => (typeof op.insert === 'string' ? op.insert : '')).join('');
 }
 
-/** Where a resolved position falls in the notes' text read in document order (blocks end with a newline); null when not in the notes. */
-function notesOffset(notes: Y.XmlFragment, target: Y.AbstractType<unknown>, index: number): number | null {
-  let offset = 0;
-  let found: number | null = null;
-  const walk = (node: Y.XmlFragment | Y.XmlElement | Y.XmlText): void => {
-    if (found !== null) return;
+type NotesNode = Y.XmlFragment | Y.XmlElement | Y.XmlText;
+
+/**
+ * The notes' text in document order (one newline after each block), and where each resolved Yjs
+ * position falls in it (null when the position is not in the notes, e.g. its paragraph was deleted).
+ */
+function linearNotes(notes: Y.XmlFragment, positions: readonly Y.AbsolutePosition[]): { text: string; offsets: (number | null)[] } {
+  let text = '';
+  const offsets: (number | null)[] = positions.map(() => null);
+  const mark = (node: NotesNode, at: (index: number) => number | null) =>
+    positions.forEach((position, slot) => {
+      if (position.type !== node || offsets[slot] !== null) return;
+      offsets[slot] = at(position.index);
+    });
+  const walk = (node: NotesNode): void => {
     if (node instanceof Y.XmlText) {
-      if (node === target) found = offset + Math.min(index, node.length);
-      offset += plainText(node).length;
+      mark(node, (index) => text.length + Math.min(index, node.length));
+      text += plainText(node);
       return;
     }
-    const children = node.toArray() as (Y.XmlElement | Y.XmlText)[];
-    children.forEach((child, position) => {
-      if (found === null && node === target && position === index) found = offset;
+    (node.toArray() as NotesNode[]).forEach((child, position) => {
+      mark(node, (index) => (index === position ? text.length : null));
       walk(child);
     });
-    if (found === null && node === target) found = offset;
-    if (node instanceof Y.XmlElement) offset += 1;
+    mark(node, () => text.length);
+    if (node instanceof Y.XmlElement) text += '\n';
   };
   walk(notes);
-  return found;
-}
-
-/** The notes' text in document order, one newline after each block (the coordinates of `notesOffset`). */
-function linearNotes(notes: Y.XmlFragment): string {
-  const walk = (node: Y.XmlFragment | Y.XmlElement | Y.XmlText): string => {
-    if (node instanceof Y.XmlText) return plainText(node);
-    const inner = (node.toArray() as (Y.XmlElement | Y.XmlText)[]).map(walk).join('');
-    return node instanceof Y.XmlElement ? `${inner}\n` : inner;
-  };
-  return walk(notes);
+  return { text, offsets };
 }
 
 /**
@@ -255,19 +253,20 @@ function linearNotes(notes: Y.XmlFragment): string {
  */
 export function anchoredPassage(doc: Y.Doc, anchor: CommentAnchor): string | null {
   if (anchor.kind !== 'text' || !anchor.range) return null;
-  const notes = worksheetParts(doc).notes;
   const resolve = (json: unknown) => {
     try {
-      const position = Y.createAbsolutePositionFromRelativePosition(Y.createRelativePositionFromJSON(json), doc);
-      return position ? notesOffset(notes, position.type, position.index) : null;
+      return Y.createAbsolutePositionFromRelativePosition(Y.createRelativePositionFromJSON(json), doc);
     } catch {
       return null;
     }
   };
   const start = resolve(anchor.range.start);
   const end = resolve(anchor.range.end);
-  if (start === null || end === null || end <= start) return '';
-  return linearNotes(notes).slice(start, end).replace(/\s+/g, ' ').trim();
+  if (!start || !end) return '';
+  const notes = linearNotes(worksheetParts(doc).notes, [start, end]);
+  const [from = null, to = null] = notes.offsets;
+  if (from === null || to === null || to <= from) return '';
+  return notes.text.slice(from, to).replace(/\s+/g, ' ').trim();
 }
 
 /** Every structured part of the worksheet as plain data. */
@@ -279,7 +278,7 @@ export function readWorksheet(doc: Y.Doc): WorksheetView {
 export function notesText(doc: Y.Doc): string {
   const lines: string[] = [];
   const walk = (node: Y.XmlElement | Y.XmlText | Y.XmlFragment): string => {
-    if (node instanceof Y.XmlText) return node.toString().replace(/<[^>]+>/g, '');
+    if (node instanceof Y.XmlText) return plainText(node);
     return node
       .toArray()
       .map((child) => walk(child as Y.XmlElement | Y.XmlText))

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, gt, inArray, isNull, lt } from 'drizzle-orm';
 import type { Actor } from '../../shared/roles.ts';
 import type { Database } from '../db/client.ts';
+import { batchPerTurn } from '../infra/batchPerTurn.ts';
 import { sessions, users } from '../db/schema.ts';
 
 export const SESSION_COOKIE = 'quorum_session';
@@ -32,11 +33,15 @@ export async function createSession(db: Database, userId: string, ttlHours: numb
   return { token, csrfToken, expiresAt };
 }
 
+/** The hash a cookie token is stored under, or null for something that cannot be a token. */
+function cookieTokenHash(token: string | undefined): string | null {
+  return token && token.length <= 200 ? hashToken(token) : null;
+}
+
 /** Finds the live session for a cookie token, with its user; expired or disabled means none. */
 export async function findSession(db: Database, token: string | undefined): Promise<ActiveSession | null> {
-  if (!token || token.length > 200) return null;
-  const tokenHash = hashToken(token);
-  return (await findSessionsByHash(db, [tokenHash])).get(tokenHash) ?? null;
+  const tokenHash = cookieTokenHash(token);
+  return tokenHash ? ((await findSessionsByHash(db, [tokenHash])).get(tokenHash) ?? null) : null;
 }
 
 /** The live sessions (with their users) among `tokenHashes`, in one query; expired or disabled ones are left out. */
@@ -66,33 +71,12 @@ export async function findSessionsByHash(db: Database, tokenHashes: readonly str
   return found;
 }
 
-/**
- * Looks sessions up for a burst of connections: every token asked for in the same event-loop turn
- * is found with one query (a reconnect storm after a deploy costs a few queries, not hundreds).
- */
+/** Looks sessions up for a burst of connections: the tokens asked for in one event-loop turn share one query. */
 export function createSessionFinder(db: Database): (token: string | undefined) => Promise<ActiveSession | null> {
-  let queued: Map<string, ((session: ActiveSession | null) => void)[]> | null = null;
-  let failures: ((error: unknown) => void)[] = [];
-  return (token) => {
-    if (!token || token.length > 200) return Promise.resolve(null);
-    const tokenHash = hashToken(token);
-    return new Promise((resolve, reject) => {
-      if (!queued) {
-        const batch = new Map<string, ((session: ActiveSession | null) => void)[]>();
-        const rejects: ((error: unknown) => void)[] = [];
-        queued = batch;
-        failures = rejects;
-        setImmediate(() => {
-          queued = null;
-          findSessionsByHash(db, [...batch.keys()]).then(
-            (found) => batch.forEach((waiters, hash) => waiters.forEach((done) => done(found.get(hash) ?? null))),
-            (error: unknown) => rejects.forEach((fail) => fail(error)),
-          );
-        });
-      }
-      queued.set(tokenHash, [...(queued.get(tokenHash) ?? []), resolve]);
-      failures.push(reject);
-    });
+  const find = batchPerTurn((tokenHashes: string[]) => findSessionsByHash(db, tokenHashes));
+  return async (token) => {
+    const tokenHash = cookieTokenHash(token);
+    return tokenHash ? ((await find(tokenHash)) ?? null) : null;
   };
 }
 

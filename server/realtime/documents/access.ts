@@ -7,13 +7,12 @@ import { authorize } from '../../auth/authorize.ts';
 import type { DbOrTx } from '../../db/client.ts';
 import { evaluations } from '../../db/schema.ts';
 import { loadEvaluationSubjects } from '../../domain/evaluations.ts';
+import { batchPerTurn } from '../../infra/batchPerTurn.ts';
 
 /**
  * Room access for documents: joining needs `worksheet.read`, every update `worksheet.write`, both
  * decided by the shared policy over facts read from the database for that very request.
  */
-
-type Waiter = { resolve: (subject: EvaluationSubject | null) => void; reject: (error: unknown) => void };
 
 /** Loads policy facts for evaluations, with one query round for all asks made in the same turn. */
 export interface SubjectLoader {
@@ -32,44 +31,26 @@ export interface SubjectLoader {
 }
 
 /**
- * A loader whose fresh answers come from a query started after the ask: asks are queued and the
- * query runs on the next turn of the event loop, so a burst of asks costs one round of queries.
+ * A loader whose fresh answers come from a query started after the ask: asks are batched per
+ * event-loop turn (`batchPerTurn`), so a burst of asks costs one round of queries.
  */
 export function createSubjectLoader(db: DbOrTx, ttlMs = 0): SubjectLoader {
   const cache = new Map<string, { subject: EvaluationSubject | null; at: number }>();
   /** Bumped by `invalidate`: an answer whose query was already running then is not cached. */
   const generations = new Map<string, number>();
   const refreshing = new Set<string>();
-  let queued: Map<string, Waiter[]> | null = null;
-  const run = async (batch: Map<string, Waiter[]>) => {
-    const startedAt = new Map([...batch.keys()].map((id) => [id, generations.get(id) ?? 0]));
-    try {
-      const rows = await db.select().from(evaluations).where(inArray(evaluations.id, [...batch.keys()]));
-      const subjects = await loadEvaluationSubjects(db, rows);
-      const at = performance.now();
-      for (const [id, waiters] of batch) {
-        const subject = subjects.get(id) ?? null;
-        if (ttlMs > 0 && (generations.get(id) ?? 0) === startedAt.get(id)) cache.set(id, { subject, at });
-        waiters.forEach((waiter) => waiter.resolve(subject));
-      }
-    } catch (error) {
-      for (const waiters of batch.values()) waiters.forEach((waiter) => waiter.reject(error));
+  const batched = batchPerTurn(async (ids: string[]) => {
+    const startedAt = new Map(ids.map((id) => [id, generations.get(id) ?? 0]));
+    const rows = await db.select().from(evaluations).where(inArray(evaluations.id, ids));
+    const subjects = await loadEvaluationSubjects(db, rows);
+    const at = performance.now();
+    const answers = new Map(ids.map((id) => [id, subjects.get(id) ?? null]));
+    for (const [id, subject] of answers) {
+      if (ttlMs > 0 && (generations.get(id) ?? 0) === startedAt.get(id)) cache.set(id, { subject, at });
     }
-  };
-  const load = (evaluationId: string): Promise<EvaluationSubject | null> =>
-      new Promise((resolve, reject) => {
-        if (!queued) {
-          const batch = new Map<string, Waiter[]>();
-          queued = batch;
-          setImmediate(() => {
-            queued = null;
-            void run(batch);
-          });
-        }
-        const waiters = queued.get(evaluationId) ?? [];
-        waiters.push({ resolve, reject });
-        queued.set(evaluationId, waiters);
-      });
+    return answers;
+  });
+  const load = async (evaluationId: string): Promise<EvaluationSubject | null> => (await batched(evaluationId)) ?? null;
   return {
     load,
     loadForUpdate: (evaluationId) => {
