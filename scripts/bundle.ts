@@ -31,6 +31,12 @@ export async function bundle(): Promise<void> {
     format: 'esm',
     target: 'node24',
     sourcemap: 'linked',
+    // V8 keeps each script's source text for the life of the process: without comments and
+    // whitespace it is 30% smaller, and all-ASCII text (esbuild escapes the rest) takes one byte
+    // per character instead of two (~8 MB less at rest). Names are kept for stack traces and logs.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    keepNames: true,
     // A native addon (loaded from node_modules at run time) and pg's optional native binding.
     external: ['@node-rs/argon2', 'pg-native'],
     // CommonJS dependencies inside an ES module bundle still call require().

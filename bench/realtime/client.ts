@@ -12,8 +12,8 @@ export interface BenchClient {
 export interface ClientOptions {
   url: string;
   documentName: string;
-  /** Called with every update the server broadcasts to this client. */
-  onUpdate: (update: Uint8Array) => void;
+  /** Called with every update the server broadcasts to this client; null: do not decode broadcasts. */
+  onUpdate: ((update: Uint8Array) => void) | null;
 }
 
 /**

@@ -51,7 +51,7 @@ export function connectHocuspocus(options: ClientOptions): BenchClient {
       } else if (syncType === syncProtocol.messageYjsSyncStep2) {
         synced();
       } else if (syncType === syncProtocol.messageYjsUpdate) {
-        options.onUpdate(decoding.readVarUint8Array(decoder));
+        options.onUpdate?.(decoding.readVarUint8Array(decoder));
       }
     } else if (type === MESSAGE_SYNC_STATUS) {
       // The server's answer to one of our updates: applied (held in memory, not stored).

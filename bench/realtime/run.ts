@@ -5,27 +5,28 @@ import { runConnectStorm, runWorkload, type Target, type WorkloadResult } from '
 
 // `npm run bench:realtime`: the same workloads against Quorum and Hocuspocus 4.7, in one run.
 const seconds = Number(process.env.BENCH_SECONDS ?? 15);
-const workloads = [
-  { clients: 50, rate: 1 },
-  { clients: 50, rate: 6 },
-  { clients: 200, rate: 1 },
-  { clients: 200, rate: 6 },
-];
-const STORM = 200;
+// BENCH_WORKLOADS narrows the run, e.g. `200x6` or `50x1,200x6`; BENCH_STORM=0 skips the connect storm.
+const workloads = (process.env.BENCH_WORKLOADS ?? '50x1,50x6,200x1,200x6').split(',').map((spec) => {
+  const [clients, rate] = spec.trim().split('x').map(Number);
+  if (!Number.isInteger(clients) || !(rate! > 0)) throw new Error(`BENCH_WORKLOADS: "${spec}" is not <clients>x<inserts per second>`);
+  return { clients: clients!, rate: rate! };
+});
+const STORM = Number(process.env.BENCH_STORM ?? 200);
 
 const fmt = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
 
-async function measure(target: Target): Promise<{ results: WorkloadResult[]; storm: Awaited<ReturnType<typeof runConnectStorm>> }> {
+async function measure(target: Target): Promise<{ results: WorkloadResult[]; storm: Awaited<ReturnType<typeof runConnectStorm>> | null }> {
   const results: WorkloadResult[] = [];
   for (const { clients, rate } of workloads) {
     console.error(`[bench] ${target.name}: ${clients} clients × ${rate}/s for ${seconds}s`);
     results.push(await runWorkload(target, clients, rate, seconds));
   }
+  if (STORM <= 0) return { results, storm: null };
   console.error(`[bench] ${target.name}: connect storm of ${STORM}`);
   return { results, storm: await runConnectStorm(target, STORM) };
 }
 
-const quorum = await startQuorumTarget(200, workloads.length + 1);
+const quorum = await startQuorumTarget(Math.max(STORM, ...workloads.map((workload) => workload.clients)), workloads.length + 1);
 const ours = await measure(quorum);
 await quorum.stop();
 const hocuspocus = await startHocuspocusTarget();
@@ -47,6 +48,8 @@ ours.results.forEach((mine, index) => {
     );
   }
 });
-console.log(`\nConnect storm (${STORM} clients at once, until every one has synced):`);
-for (const storm of [ours.storm, theirs.storm]) console.log(`- ${storm.target}: ${fmt(storm.ms, 0)} ms, peak RSS ${fmt(storm.peakRssMb, 0)} MB`);
+if (ours.storm && theirs.storm) {
+  console.log(`\nConnect storm (${STORM} clients at once, until every one has synced):`);
+  for (const storm of [ours.storm, theirs.storm]) console.log(`- ${storm.target}: ${fmt(storm.ms, 0)} ms, peak RSS ${fmt(storm.peakRssMb, 0)} MB`);
+}
 process.exit(0);

@@ -1,3 +1,4 @@
+import { fromBase64 as decodeBase64, toBase64 } from 'lib0/buffer';
 import { z } from 'zod';
 import { readSyncMessageBytes, type SyncMessage, type SyncMessageType } from './syncMessages.ts';
 
@@ -42,12 +43,17 @@ export const documentIdSchema = z
   .refine((value) => parseDocumentId(value) !== null, 'must be worksheet:<evaluation id>')
   .transform((value) => value.toLowerCase());
 
-/** Decodes base64 (standard or url-safe) to bytes without Node's Buffer, so the browser can use it too. */
+/** Decodes base64 (standard or url-safe) to bytes: lib0 uses Buffer in Node and atob in the browser. */
 export function fromBase64(text: string): Uint8Array {
-  const binary = atob(text.replaceAll('-', '+').replaceAll('_', '/'));
-  const bytes = new Uint8Array(binary.length);
-  for (let index = 0; index < binary.length; index++) bytes[index] = binary.charCodeAt(index);
-  return bytes;
+  return decodeBase64(text.replaceAll('-', '+').replaceAll('_', '/'));
+}
+
+/**
+ * Bytes as sent on the wire: base64 text. Socket.IO sends a binary attachment as a second WebSocket
+ * frame after a placeholder packet, so text halves the frames each side parses per message.
+ */
+export function toWire(bytes: Uint8Array): string {
+  return toBase64(bytes);
 }
 
 /** Binary payloads arrive as Socket.IO attachments (Buffer/ArrayBuffer/Uint8Array) or as base64 text. */
@@ -102,8 +108,8 @@ export const docLeaveSchema = z.strictObject({ documentId: documentIdSchema });
 export type DocLeavePayload = z.input<typeof docLeaveSchema>;
 
 /**
- * Bytes as they arrive: Node gets a Buffer (a Uint8Array), the browser an ArrayBuffer; broadcasts
- * carry base64 text instead (see DocUpdateEvent).
+ * Bytes as they arrive: base64 text (what our clients and broadcasts send, see toWire) or a binary
+ * attachment (Node gets a Buffer, the browser an ArrayBuffer); the schemas accept both.
  */
 export type WireBytes = Uint8Array | ArrayBuffer | string;
 
@@ -113,15 +119,15 @@ export function toBytes(value: WireBytes): Uint8Array {
   return value instanceof Uint8Array ? value : new Uint8Array(value);
 }
 
-/** The join ack: sync step 2 for the client, plus the server's own step 1 so the client can answer with its step 2. */
+/** The join ack (bytes as base64 text, see toWire): sync step 2 for the client, plus the server's own step 1 so the client can answer with its step 2. */
 export interface DocJoinResult {
   documentId: string;
   /** Sync step 2: everything the client's state vector lacks. */
-  sync: WireBytes;
+  sync: string;
   /** Sync step 1 from the server (its state vector, stored updates only): the client sends back what this lacks. */
-  serverSync: WireBytes;
+  serverSync: string;
   /** Every presence state known in the room. */
-  awareness: WireBytes;
+  awareness: string;
   canWrite: boolean;
 }
 

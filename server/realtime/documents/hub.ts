@@ -3,7 +3,7 @@ import * as Y from 'yjs';
 import { errors } from '../../../shared/errors.ts';
 import { can } from '../../../shared/policies/index.ts';
 import { encodeSyncUpdate } from '../../../shared/realtime/syncMessages.ts';
-import { documentLimits, parseDocumentId, worksheetDocumentId, type DocJoinResult } from '../../../shared/realtime/documents.ts';
+import { documentLimits, parseDocumentId, toWire, worksheetDocumentId, type DocJoinResult } from '../../../shared/realtime/documents.ts';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
@@ -55,12 +55,12 @@ export class DocumentHub {
       broadcast: (documentId, update, except) => {
         const target = io.local.to(rooms.document(documentId));
         // Framed once as a y-protocols update message, as base64 text (one frame per socket, see
-        // DocUpdateEvent); Socket.IO encodes the packet once for the whole room.
-        (except ? target.except(except) : target).emit('doc.update', { documentId, sync: Buffer.from(encodeSyncUpdate(update)).toString('base64') });
+        // toWire); Socket.IO encodes the packet once for the whole room.
+        (except ? target.except(except) : target).emit('doc.update', { documentId, sync: toWire(encodeSyncUpdate(update)) });
       },
       broadcastAwareness: (documentId, update, except) => {
         const target = io.local.to(rooms.document(documentId));
-        (except ? target.except(except) : target).emit('doc.awareness', { documentId, update: Buffer.from(update).toString('base64') });
+        (except ? target.except(except) : target).emit('doc.awareness', { documentId, update: toWire(update) });
       },
     };
   }

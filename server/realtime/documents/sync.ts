@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import { errors } from '../../../shared/errors.ts';
-import type { DocJoinResult } from '../../../shared/realtime/documents.ts';
+import { toWire, type DocJoinResult } from '../../../shared/realtime/documents.ts';
 import { encodeSyncStep1, encodeSyncStep2 } from '../../../shared/realtime/syncMessages.ts';
 import type { LiveDocument } from './liveDocument.ts';
 
@@ -23,9 +23,9 @@ export function answerSyncStep1(live: LiveDocument, clientStateVector: Uint8Arra
   if (unstored.length > 0) update = Y.mergeUpdates([update, ...unstored]);
   return {
     documentId: live.id,
-    sync: encodeSyncStep2(update),
-    serverSync: encodeSyncStep1(Y.encodeStateVector(live.doc)),
-    awareness: live.presence.encodeAll(),
+    sync: toWire(encodeSyncStep2(update)),
+    serverSync: toWire(encodeSyncStep1(Y.encodeStateVector(live.doc))),
+    awareness: toWire(live.presence.encodeAll()),
     canWrite,
   };
 }

@@ -5,7 +5,7 @@ import { applyAwarenessUpdate, Awareness, encodeAwarenessUpdate, removeAwareness
 import { readSyncMessage, writeSyncStep1 } from 'y-protocols/sync';
 import * as Y from 'yjs';
 import type { ErrorBody } from '../../../../shared/errors.ts';
-import { toBytes, type DocAwarenessEvent, type DocRevokedEvent, type DocUpdateEvent } from '../../../../shared/realtime/documents.ts';
+import { toBytes, toWire, type DocAwarenessEvent, type DocRevokedEvent, type DocUpdateEvent } from '../../../../shared/realtime/documents.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../../../shared/realtime/events.ts';
 import { encodeSyncStep2, encodeSyncUpdate, readSyncMessageBytes } from '../../../../shared/realtime/syncMessages.ts';
 
@@ -109,7 +109,7 @@ export class DocumentProvider {
     if (this.destroyed || this.revoked) return;
     const step1 = encoding.createEncoder();
     writeSyncStep1(step1, this.doc);
-    this.socket.emit('doc.join', { documentId: this.documentId, sync: encoding.toUint8Array(step1) }, (response) => {
+    this.socket.emit('doc.join', { documentId: this.documentId, sync: toWire(encoding.toUint8Array(step1)) }, (response) => {
       if (this.destroyed) return;
       if (!response.ok) {
         this.lastError = response.error;
@@ -164,7 +164,7 @@ export class DocumentProvider {
     // Offline (or not yet joined): the edit waits; the next join's resync carries it.
     if (!this.joined || !this.socket.connected) return;
     entry.inFlight = true;
-    const sync = kind === 'step2' ? encodeSyncStep2(update) : encodeSyncUpdate(update);
+    const sync = toWire(kind === 'step2' ? encodeSyncStep2(update) : encodeSyncUpdate(update));
     this.socket.emit('doc.update', { documentId: this.documentId, sync, clientUpdateId }, (response) => {
       entry.inFlight = false;
       if (this.destroyed || !this.unacked.has(clientUpdateId)) return;
@@ -198,7 +198,7 @@ export class DocumentProvider {
   private sendAwareness(clientIds: number[]): void {
     if (!this.socket.connected) return;
     const update = encodeAwarenessUpdate(this.awareness, clientIds);
-    this.socket.emit('doc.awareness', { documentId: this.documentId, update }, () => {});
+    this.socket.emit('doc.awareness', { documentId: this.documentId, update: toWire(update) }, () => {});
   }
 
   private readonly onRemoteUpdate = (event: DocUpdateEvent): void => {
