@@ -41,7 +41,7 @@ export const configSchema = z.object({
   DOC_ACCESS_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
   DOC_COMPACT_EVERY: z.coerce.number().int().min(2).max(1_000_000).default(500),
   // Least time between two broadcasts (and stored rows) of one document; edits in between are merged.
-  DOC_BATCH_MS: z.coerce.number().int().min(0).max(1_000).default(8),
+  DOC_BATCH_MS: z.coerce.number().int().min(0).max(1_000).default(0),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

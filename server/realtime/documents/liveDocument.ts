@@ -23,17 +23,23 @@ interface PendingUpdate {
 /** Marks updates the server applied itself, so nothing echoes them back. */
 export const STORED_ORIGIN = Symbol('stored');
 
+/** A merge broadcast to the room and waiting to be stored, with the edits it acknowledges. */
+interface UnstoredMerge {
+  update: Uint8Array;
+  batch: PendingUpdate[];
+}
+
 /**
  * One document held in memory by this process: its Y.Doc (only ever containing stored updates),
  * its presence, the sockets in its room, and the updates on their way to storage.
  *
  * Updates that arrive in the same event-loop turn are merged into one update (Y.mergeUpdates) and
- * broadcast once to the room at once, so propagation does not wait for the database. Broadcasts of
- * one document are at least `batchMs` apart: under load everything that arrived meanwhile goes out
- * as one merge, and since a broadcast costs one socket write per member of the room, fewer and
- * larger broadcasts are what lets one process serve a busy room (an idle room's first edit still
- * goes out at the end of its turn). The merge is then stored as one row, applied to the Y.Doc,
- * and only then does each sender get its ack.
+ * broadcast once to the room at once, so propagation does not wait for the database. With
+ * `batchMs` > 0, broadcasts of one document are also at least that far apart (fewer, larger
+ * broadcasts: each costs one socket write per member of the room). Storage is a group commit: one
+ * insert per document at a time, and the merges broadcast meanwhile are stored together as one
+ * row by the next insert, so a busy room costs the database a few inserts a second, not one per
+ * edit. Once a row is stored it is applied to the Y.Doc, and only then does each sender get its ack.
  * Until stored, a merge is "in flight": joiners receive it too, but the state vector the server
  * reports covers stored updates only — so a client whose edit failed to store still sees the
  * server lacking it and sends it again, and no client is ever told "saved" for something that
@@ -56,7 +62,10 @@ export class LiveDocument {
   private lastFlushAt = Number.NEGATIVE_INFINITY;
   private flushTimer: NodeJS.Timeout | null = null;
   private batch: PendingUpdate[] = [];
-  private readonly flushing = new Set<Promise<void>>();
+  /** Merges broadcast and not yet handed to storage (the next insert takes them all). */
+  private toStore: UnstoredMerge[] = [];
+  /** The insert under way, if any. */
+  private storing: Promise<void> | null = null;
   /** Merged updates broadcast but not yet stored. */
   private readonly inFlight = new Set<Uint8Array>();
 
@@ -93,14 +102,14 @@ export class LiveDocument {
 
   /** True while updates wait to be stored: the document must not be unloaded. */
   get busy(): boolean {
-    return this.batch.length > 0 || this.flushing.size > 0;
+    return this.batch.length > 0 || this.storing !== null;
   }
 
   /** Resolves when every queued update has been stored (or refused). */
   async settle(): Promise<void> {
     while (this.busy) {
       if (this.batch.length > 0) this.flush();
-      await Promise.allSettled([...this.flushing]);
+      await this.storing;
     }
   }
 
@@ -111,6 +120,7 @@ export class LiveDocument {
     else this.flushTimer = setTimeout(() => this.flush(), wait);
   }
 
+  /** Broadcasts what arrived as one merge and hands it to storage. */
   private flush(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
@@ -118,29 +128,36 @@ export class LiveDocument {
     if (batch.length === 0) return;
     this.batch = [];
     this.lastFlushAt = performance.now();
-    const work = this.store(batch).finally(() => this.flushing.delete(work));
-    this.flushing.add(work);
-  }
-
-  private async store(batch: PendingUpdate[]): Promise<void> {
     const merged = batch.length === 1 ? batch[0]!.update : Y.mergeUpdates(batch.map((pending) => pending.update));
     const senders = new Set(batch.map((pending) => pending.socketId));
-    const actors = new Set(batch.map((pending) => pending.actorId));
     // A lone sender already has its edit; with several senders each lacks the others', so all get the merge.
     this.inFlight.add(merged);
     this.outlets.broadcast(this.id, merged, senders.size === 1 ? batch[0]!.socketId : null);
-    try {
-      await this.outlets.store(this.id, merged, actors.size === 1 ? batch[0]!.actorId : null);
-    } catch (error) {
-      this.inFlight.delete(merged);
-      this.storedBytes -= batch.reduce((total, pending) => total + pending.update.byteLength, 0);
-      batch.forEach((pending) => pending.reject(error));
-      return;
+    this.toStore.push({ update: merged, batch });
+    this.storing ??= this.storeQueued().finally(() => (this.storing = null));
+  }
+
+  /** Stores the queued merges, all of them as one row per insert, until none is left. */
+  private async storeQueued(): Promise<void> {
+    while (this.toStore.length > 0) {
+      const group = this.toStore;
+      this.toStore = [];
+      const update = group.length === 1 ? group[0]!.update : Y.mergeUpdates(group.map((merge) => merge.update));
+      const pending = group.flatMap((merge) => merge.batch);
+      const actors = new Set(pending.map((entry) => entry.actorId));
+      try {
+        await this.outlets.store(this.id, update, actors.size === 1 ? pending[0]!.actorId : null);
+      } catch (error) {
+        for (const merge of group) this.inFlight.delete(merge.update);
+        this.storedBytes -= pending.reduce((total, entry) => total + entry.update.byteLength, 0);
+        pending.forEach((entry) => entry.reject(error));
+        continue;
+      }
+      for (const merge of group) this.inFlight.delete(merge.update);
+      this.sinceCompaction += 1;
+      Y.applyUpdate(this.doc, update, STORED_ORIGIN);
+      pending.forEach((entry) => entry.resolve());
     }
-    this.inFlight.delete(merged);
-    this.sinceCompaction += 1;
-    Y.applyUpdate(this.doc, merged, STORED_ORIGIN);
-    batch.forEach((pending) => pending.resolve());
   }
 
   destroy(): void {

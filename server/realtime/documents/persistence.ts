@@ -36,14 +36,28 @@ export async function loadStoredDocument(db: DbOrTx, documentId: string): Promis
   return { updates, bytes: updates.reduce((total, update) => total + update.byteLength, 0), logLength: logRows.length };
 }
 
+/**
+ * The append statement, built once by drizzle from the schema and then run as plain parameterized
+ * SQL: building it per update (query builder, placeholders, tracing wrappers) was ~8% of the
+ * server's CPU in a busy room.
+ */
+let appendStatement: string | null = null;
+
 /** Appends one update to the log; once this resolves the update is durable and may be acknowledged. */
-export async function appendUpdate(db: DbOrTx, documentId: string, update: Uint8Array, actorId: string | null): Promise<number> {
-  const [row] = await db
+export async function appendUpdate(db: Database, documentId: string, update: Uint8Array, actorId: string | null): Promise<number> {
+  appendStatement ??= db
     .insert(documentUpdates)
-    .values({ documentId, update: Buffer.from(update.buffer, update.byteOffset, update.byteLength), actorId })
-    .returning({ id: documentUpdates.id });
+    .values({ documentId: sql.placeholder('documentId'), update: sql.placeholder('update'), actorId: sql.placeholder('actorId') })
+    .returning({ id: documentUpdates.id })
+    .toSQL().sql;
+  const result = await db.$client.query<{ id: string | number }>(appendStatement, [
+    documentId,
+    Buffer.from(update.buffer, update.byteOffset, update.byteLength),
+    actorId,
+  ]);
+  const row = result.rows[0];
   if (!row) throw new Error('document update insert returned nothing');
-  return row.id;
+  return Number(row.id);
 }
 
 /** Applies stored updates to a fresh Y.Doc; an update that does not apply is reported, not fatal. */

@@ -1,0 +1,109 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { LiveDocument, type DocumentOutlets } from './liveDocument.ts';
+
+/** Storage whose inserts finish when the test says so: what a slow database looks like to a document. */
+function controlledOutlets() {
+  const inserts: { update: Uint8Array; finish: () => void; fail: (error: Error) => void }[] = [];
+  const broadcasts: Uint8Array[] = [];
+  const outlets: DocumentOutlets = {
+    store: (_documentId, update) => new Promise<void>((resolve, reject) => inserts.push({ update, finish: resolve, fail: reject })),
+    broadcast: (_documentId, update) => broadcasts.push(update),
+    broadcastAwareness: () => {},
+  };
+  return { outlets, inserts, broadcasts };
+}
+
+function edit(doc: Y.Doc, text: string): Uint8Array {
+  let update: Uint8Array | null = null;
+  const capture = (bytes: Uint8Array) => (update = bytes);
+  doc.on('update', capture);
+  doc.getText('notes').insert(doc.getText('notes').length, text);
+  doc.off('update', capture);
+  return update!;
+}
+
+const textOf = (updates: Uint8Array[]) => {
+  const doc = new Y.Doc();
+  updates.forEach((update) => Y.applyUpdate(doc, update));
+  return doc.getText('notes').toString();
+};
+
+function settledState(promise: Promise<void>) {
+  const state = { value: 'pending' as 'pending' | 'stored' | 'refused' };
+  promise.then(
+    () => (state.value = 'stored'),
+    () => (state.value = 'refused'),
+  );
+  return state;
+}
+
+describe('LiveDocument storage (group commit)', () => {
+  it('broadcasts every edit at once but keeps one insert at a time; edits broadcast meanwhile are stored as one row', async () => {
+    const { outlets, inserts, broadcasts } = controlledOutlets();
+    const live = new LiveDocument({ id: 'worksheet:x', ref: { kind: 'worksheet', evaluationId: 'x' }, doc: new Y.Doc(), storedBytes: 0, logLength: 0, outlets });
+    const [alice, bob] = [new Y.Doc(), new Y.Doc()];
+
+    const first = settledState(live.submit(edit(alice, 'one '), 'a', 'alice'));
+    await nextTurn();
+    expect(broadcasts).toHaveLength(1);
+    expect(inserts).toHaveLength(1);
+
+    // While the first insert runs, two more edits arrive in separate turns: each reaches the room at once…
+    const second = settledState(live.submit(edit(bob, 'two '), 'b', 'bob'));
+    await nextTurn();
+    const third = settledState(live.submit(edit(alice, 'three '), 'a', 'alice'));
+    await nextTurn();
+    expect(broadcasts).toHaveLength(3);
+    // …but waits for storage, and the server's document does not count them yet.
+    expect(inserts).toHaveLength(1);
+    expect(live.unstored).toHaveLength(3);
+    expect(live.busy).toBe(true);
+
+    inserts[0]!.finish();
+    await nextTurn();
+    expect(first.value).toBe('stored');
+    expect([second.value, third.value]).toEqual(['pending', 'pending']);
+    // The next insert carries both waiting edits as one row.
+    expect(inserts).toHaveLength(2);
+    expect(textOf([inserts[0]!.update, inserts[1]!.update])).toBe(textOf(broadcasts));
+    expect(textOf(broadcasts)).toHaveLength('one two three '.length);
+    expect(live.doc.getText('notes').toString()).toBe('one ');
+
+    inserts[1]!.finish();
+    await live.settle();
+    expect([second.value, third.value]).toEqual(['stored', 'stored']);
+    expect(live.unstored).toHaveLength(0);
+    expect(live.busy).toBe(false);
+    expect(live.doc.getText('notes').toString()).toBe(textOf(broadcasts));
+    expect(live.sinceCompaction).toBe(2);
+  });
+
+  it('refuses every edit of a failed insert, forgets them as in flight, and stores later edits normally', async () => {
+    const { outlets, inserts } = controlledOutlets();
+    const live = new LiveDocument({ id: 'worksheet:y', ref: { kind: 'worksheet', evaluationId: 'y' }, doc: new Y.Doc(), storedBytes: 0, logLength: 0, outlets });
+    const writer = new Y.Doc();
+    const lost = settledState(live.submit(edit(writer, 'lost '), 'a', 'alice'));
+    await nextTurn();
+    const alsoLost = settledState(live.submit(edit(writer, 'too '), 'a', 'alice'));
+    await nextTurn();
+    inserts[0]!.fail(new Error('storage refused'));
+    await nextTurn();
+    expect(lost.value).toBe('refused');
+    // The second edit was queued behind the failed insert and goes in the next one.
+    inserts[1]!.fail(new Error('storage refused'));
+    await live.settle();
+    expect(alsoLost.value).toBe('refused');
+    expect(live.unstored).toHaveLength(0);
+    expect(live.storedBytes).toBe(0);
+    expect(live.doc.getText('notes').toString()).toBe('');
+
+    const kept = settledState(live.submit(edit(new Y.Doc(), 'kept '), 'b', 'bob'));
+    await nextTurn();
+    inserts[2]!.finish();
+    await live.settle();
+    expect(kept.value).toBe('stored');
+    expect(live.doc.getText('notes').toString()).toBe('kept ');
+  });
+});
