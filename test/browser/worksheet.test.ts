@@ -101,6 +101,7 @@ describe('panel worksheet in Chromium', () => {
     const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
     const [ada, ben] = [await openWorksheet(panel.reviewers[0]!.user.email, panel.evaluation.id), await openWorksheet(panel.reviewers[1]!.user.email, panel.evaluation.id)];
     const label = (page: Page) => page.getByTestId('comment-anchor-label').textContent();
+    const highlighted = async (page: Page) => (await page.locator('.notes__anchored').allTextContents()).join('');
 
     await notes(ada).click();
     await ada.keyboard.type('The final exam is proctored online.');
@@ -113,6 +114,8 @@ describe('panel worksheet in Chromium', () => {
     await ada.getByTestId('comment-text').fill('Which proctoring vendor?');
     await ada.getByTestId('comment-add').click();
     await expect.poll(() => label(ben)).toBe('“proctored online”');
+    // Both see the passage highlighted in the notes.
+    for (const page of [ada, ben]) await expect.poll(() => highlighted(page)).toBe('proctored online');
 
     // Ben writes before the passage and inside it: the anchor moves and grows with the text.
     await notes(ben).click();
@@ -120,7 +123,11 @@ describe('panel worksheet in Chromium', () => {
     await ben.keyboard.type('Note: ');
     for (let index = 0; index < 'The final exam is proctored'.length; index++) await ben.keyboard.press('ArrowRight');
     await ben.keyboard.type(' and recorded');
-    for (const page of [ada, ben]) await expect.poll(() => label(page)).toBe('“proctored and recorded online”');
+    for (const page of [ada, ben]) {
+      await expect.poll(() => label(page)).toBe('“proctored and recorded online”');
+      await expect.poll(() => highlighted(page)).toBe('proctored and recorded online');
+    }
+    await ada.screenshot({ path: 'test-results/worksheet-passage-highlight.png', clip: { x: 0, y: 0, width: 1280, height: 420 } });
 
     // "Show in notes" selects the passage where it lies now.
     await ada.getByTestId('comment-reveal').click();
@@ -133,6 +140,7 @@ describe('panel worksheet in Chromium', () => {
     for (const page of [ada, ben]) {
       await expect.poll(() => page.getByTestId('comment-anchor-removed').count()).toBe(1);
       expect(await label(page)).toBe('“proctored online”');
+      expect(await page.locator('.notes__anchored').count()).toBe(0);
     }
     expect(await notesText(ada)).toBe('Note: The final exam is .');
     await expect.poll(() => saveStatus(ben)).toBe('saved');
