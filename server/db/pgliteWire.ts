@@ -36,6 +36,7 @@ export function servePGliteWire(pglite: PGlite): Server {
     let chain: Promise<void> = Promise.resolve();
     let closed = false;
 
+    /** Runs one or more whole messages (never past the end of a cycle) while holding the turn. */
     const runMessage = async (message: Buffer) => {
       release ??= await takeTurn();
       if (closed) return;
@@ -84,18 +85,34 @@ export function servePGliteWire(pglite: PGlite): Server {
           chain = chain.then(() => runMessage(Buffer.from(message)));
           continue;
         }
-        if (buffer.length < 5) return;
-        const length = 1 + buffer.readInt32BE(1);
-        if (buffer.length < length) return;
-        const message = Buffer.from(buffer.subarray(0, length));
-        buffer = buffer.subarray(length);
-        if (message[0] === 0x58 /* X: Terminate */) {
+        // The complete messages received, up to and including the first that ends a cycle (Sync or
+        // a simple Query, answered with ReadyForQuery), go to PGlite in one call: each call costs
+        // about as much as a small query, and an extended-protocol query is five messages.
+        let end = 0;
+        let terminate = false;
+        while (end + 5 <= buffer.length) {
+          const type = buffer[end];
+          const length = 1 + buffer.readInt32BE(end + 1);
+          if (end + length > buffer.length) break;
+          if (type === 0x58 /* X: Terminate */) {
+            terminate = true;
+            break;
+          }
+          end += length;
+          if (type === 0x53 /* S: Sync */ || type === 0x51 /* Q: Query */) break;
+        }
+        if (end > 0) {
+          const messages = Buffer.from(buffer.subarray(0, end));
+          buffer = buffer.subarray(end);
+          chain = chain.then(() => runMessage(messages)).catch(() => {
+            socket.destroy();
+          });
+        }
+        if (terminate) {
           socket.end();
           return;
         }
-        chain = chain.then(() => runMessage(message)).catch(() => {
-          socket.destroy();
-        });
+        if (end === 0) return;
       }
     });
     socket.on('close', () => void onClose());
