@@ -134,7 +134,15 @@ export class LiveDocument {
     this.inFlight.add(merged);
     this.outlets.broadcast(this.id, merged, senders.size === 1 ? batch[0]!.socketId : null);
     this.toStore.push({ update: merged, batch });
-    this.storing ??= this.storeQueued().finally(() => (this.storing = null));
+    this.startStoring();
+  }
+
+  private startStoring(): void {
+    if (this.storing) return;
+    this.storing = this.storeQueued().finally(() => {
+      this.storing = null;
+      if (this.toStore.length > 0) this.startStoring();
+    });
   }
 
   /** Stores the queued merges, all of them as one row per insert, until none is left. */
