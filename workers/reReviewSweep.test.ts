@@ -7,7 +7,8 @@ import { jobKinds, queueNames } from '../shared/schemas/jobs.ts';
 import { flagDueReReviews } from '../server/commands/flagDueReReviews.ts';
 import { auditEvents, evaluations } from '../server/db/schema.ts';
 import { silentNotifier } from '../server/realtime/notifier.ts';
-import { panelInDeliberation, publishThroughApi, sampleMotion, type PanelFixture } from '../test/support/decisions.ts';
+import type { Socket } from 'socket.io-client';
+import { openSocket, panelInDeliberation, publishThroughApi, sampleMotion, type PanelFixture } from '../test/support/decisions.ts';
 import { startTestStack, type TestStack } from '../test/support/stack.ts';
 import { eventually } from '../test/support/wait.ts';
 
@@ -29,20 +30,32 @@ async function publishValidUntil(validUntil: string): Promise<PanelFixture> {
 }
 
 describe('re-review sweep', () => {
-  it('flags, as the system, a recommendation within 120 days of valid-until: published → re_review_due, audited', async () => {
+  it('flags, as the system, a recommendation within 120 days of valid-until: published → re_review_due, audited, pushed live', async () => {
     const today = todayIso();
     const due = await publishValidUntil(addDays(today, 30));
     const later = await publishValidUntil(addDays(today, 200));
     const before = (await due.coordinator.get<{ decision: DecisionView }>(`/api/evaluations/${due.evaluationId}/decision`)).body.decision;
     expect(before.publication.recommendation).toMatchObject({ reReviewDue: true, reReviewDueOn: addDays(today, 30 - 120) });
 
+    // The coordinator's dashboard hears the change the worker made, once, without refetching.
+    const sockets: Socket[] = [];
+    const dashboard = await openSocket(stack, due.coordinator, sockets);
+    expect(await dashboard.emitWithAck('dashboard.watch', {})).toMatchObject({ ok: true });
+    const changes: { evaluationId: string; status: string }[] = [];
+    dashboard.on('evaluation.changed', (event: { evaluationId: string; status: string }) => changes.push(event));
+
     const queue = new Queue(queueNames.recommendations, { connection: { url: stack.redis.url }, prefix: stack.queuePrefix });
     try {
       await queue.add(jobKinds.reReviewSweep, {});
       await eventually(async () => (await statusOf(due.evaluationId)) === 're_review_due');
       expect(await queue.getJobSchedulersCount()).toBe(1);
+      await eventually(() => changes.some((change) => change.evaluationId === due.evaluationId) || undefined);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(changes.filter((change) => change.evaluationId === due.evaluationId)).toEqual([{ evaluationId: due.evaluationId, status: 're_review_due' }]);
+      expect(changes.some((change) => change.evaluationId === later.evaluationId)).toBe(false);
     } finally {
       await queue.close();
+      sockets.forEach((socket) => socket.disconnect());
     }
     expect(await statusOf(later.evaluationId)).toBe('published');
     const [audit] = await stack.database.db

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { jobKinds, queueNames, reReviewSweepPayloadSchema } from '../shared/schemas/jobs.ts';
+import { jobKinds, queueNames, reReviewSweepPayloadSchema, type ReReviewSweepResult } from '../shared/schemas/jobs.ts';
 import { flagDueReReviews } from '../server/commands/flagDueReReviews.ts';
 import { silentNotifier } from '../server/realtime/notifier.ts';
 import { defineJob } from './base.ts';
@@ -15,8 +15,9 @@ export const reReviewSweepJob = defineJob({
   kind: jobKinds.reReviewSweep,
   queue: queueNames.recommendations,
   schema: reReviewSweepPayloadSchema,
-  // Worker processes have no sockets: dashboards see the new status on their next fetch.
-  process: async (_payload, _job, { db, logger }) => {
+  // Worker processes have no sockets: the job's result lists what moved, and every server process
+  // hears it through BullMQ's queue events and pushes the new statuses (server/realtime/jobEvents.ts).
+  process: async (_payload, _job, { db, logger }): Promise<ReReviewSweepResult> => {
     const flagged = await flagDueReReviews({ db, notify: silentNotifier });
     if (flagged.length > 0) logger.info({ flagged }, 're-reviews flagged');
     return { flagged };

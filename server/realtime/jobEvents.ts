@@ -1,18 +1,26 @@
 import { QueueEvents } from 'bullmq';
-import { eq } from 'drizzle-orm';
-import { queueNames } from '../../shared/schemas/jobs.ts';
+import { eq, inArray } from 'drizzle-orm';
+import { queueNames, reReviewSweepResultSchema } from '../../shared/schemas/jobs.ts';
 import type { AppContext } from '../context.ts';
-import { jobs } from '../db/schema.ts';
+import { evaluations, jobs } from '../db/schema.ts';
 import { presentJob } from '../http/evaluations/present.ts';
 
 /**
- * Relays queue events to this process's sockets. Workers write the job row first, then BullMQ
- * announces the change; we push the row as stored, so clients never see a state the database lacks.
+ * Relays queue events to this process's sockets (every server process listens itself, so each
+ * pushes to its own sockets only). Workers write to the database first, then BullMQ announces the
+ * change; we push rows as stored, so clients never see a state the database lacks.
+ * - evaluation jobs: the job row, on every step (active, progress, completed, failed);
+ * - a completed re-review sweep: the new status of every evaluation it moved.
  */
-export function relayJobEvents(app: AppContext, redisUrl: string, prefix = 'quorum'): QueueEvents {
-  const events = new QueueEvents(queueNames.evaluations, { connection: { url: redisUrl }, prefix });
-  events.on('error', (error) => app.logger.warn({ err: error }, 'queue events error'));
-  const push = async ({ jobId }: { jobId: string }) => {
+export function relayJobEvents(app: AppContext, redisUrl: string, prefix = 'quorum'): { close: () => Promise<void> } {
+  const listen = (queue: string) => {
+    const events = new QueueEvents(queue, { connection: { url: redisUrl }, prefix });
+    events.on('error', (error) => app.logger.warn({ err: error, queue }, 'queue events error'));
+    return events;
+  };
+
+  const evaluationJobs = listen(queueNames.evaluations);
+  const pushJob = async ({ jobId }: { jobId: string }) => {
     try {
       const [row] = await app.db.select().from(jobs).where(eq(jobs.id, jobId));
       if (row) app.notify.jobUpdated(presentJob(row), row.subjectType === 'evaluation' ? row.subjectId : null);
@@ -21,7 +29,38 @@ export function relayJobEvents(app: AppContext, redisUrl: string, prefix = 'quor
     }
   };
   for (const name of ['active', 'progress', 'completed', 'failed'] as const) {
-    events.on(name, (event: { jobId: string }) => void push(event));
+    evaluationJobs.on(name, (event: { jobId: string }) => void pushJob(event));
   }
-  return events;
+
+  const recommendationJobs = listen(queueNames.recommendations);
+  recommendationJobs.on('completed', ({ jobId, returnvalue }: { jobId: string; returnvalue: unknown }) => {
+    // Only the sweep's result has this shape; other jobs on the queue are not status changes.
+    const result = reReviewSweepResultSchema.safeParse(typeof returnvalue === 'string' ? parseJson(returnvalue) : returnvalue);
+    if (!result.success || result.data.flagged.length === 0) return;
+    void (async () => {
+      try {
+        const moved = await app.db
+          .select({ id: evaluations.id, status: evaluations.status })
+          .from(evaluations)
+          .where(inArray(evaluations.id, result.data.flagged));
+        for (const row of moved) app.notify.evaluationChangedByWorker(row.id, row.status);
+      } catch (error) {
+        app.logger.warn({ err: error, jobId }, 'could not relay re-review sweep');
+      }
+    })();
+  });
+
+  return {
+    close: async () => {
+      await Promise.all([evaluationJobs.close(), recommendationJobs.close()]);
+    },
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }

@@ -13,6 +13,8 @@ export type QuorumIo = Server<ClientToServerEvents, ServerToClientEvents, InterS
 export interface Notifier {
   evaluationCreated: (evaluationId: string) => void;
   evaluationChanged: (evaluationId: string, status: string) => void;
+  /** Local to this process, like jobUpdated: a status a worker changed, heard by every server process through queue events. */
+  evaluationChangedByWorker: (evaluationId: string, status: string) => void;
   /** Local to this process: every server process hears queue events itself. */
   jobUpdated: (job: JobSummary, evaluationId: string | null) => void;
   sessionEnded: (tokenHash: string, reason: string) => void;
@@ -35,6 +37,7 @@ export interface Notifier {
 export const silentNotifier: Notifier = {
   evaluationCreated: () => {},
   evaluationChanged: () => {},
+  evaluationChangedByWorker: () => {},
   jobUpdated: () => {},
   sessionEnded: () => {},
   voteCast: () => {},
@@ -53,6 +56,9 @@ export function createNotifier(io: QuorumIo): Notifier {
     },
     evaluationChanged: (evaluationId, status) => {
       io.to(watchers(evaluationId)).emit('evaluation.changed', { evaluationId, status });
+    },
+    evaluationChangedByWorker: (evaluationId, status) => {
+      io.local.to(watchers(evaluationId)).emit('evaluation.changed', { evaluationId, status });
     },
     jobUpdated: (job, evaluationId) => {
       const targets = evaluationId ? watchers(evaluationId) : [rooms.dashboard];

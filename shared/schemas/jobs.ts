@@ -16,6 +16,9 @@ export type CompactDocumentPayload = z.infer<typeof compactDocumentPayloadSchema
 /** The periodic sweep that flags published recommendations for re-review 120 days before valid-until (no ids: it scans). */
 export const reReviewSweepPayloadSchema = z.strictObject({});
 export type ReReviewSweepPayload = z.infer<typeof reReviewSweepPayloadSchema>;
+/** What a re-review sweep returns (and server processes read from BullMQ's completed event): the evaluations it moved. */
+export const reReviewSweepResultSchema = z.strictObject({ flagged: z.array(z.uuid()) });
+export type ReReviewSweepResult = z.infer<typeof reReviewSweepResultSchema>;
 
 export const queueNames = { evaluations: 'evaluations', documents: 'documents', recommendations: 'recommendations' } as const;
 export const jobKinds = { evaluationCreated: 'evaluation.created', compactDocument: 'document.compact', reReviewSweep: 'recommendation.re_review_sweep' } as const;
