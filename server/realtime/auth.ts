@@ -2,6 +2,7 @@ import { parse as parseCookies } from 'cookie';
 import type { Socket } from 'socket.io';
 import { createSessionFinder, SESSION_COOKIE, type ActiveSession } from '../auth/sessions.ts';
 import type { AppContext } from '../context.ts';
+import { settleRestoredRooms } from './recovery.ts';
 import { rooms } from './rooms.ts';
 
 export interface SocketData {
@@ -20,8 +21,11 @@ export function socketAuth(app: AppContext) {
         error.data = { code: 'unauthenticated', message: 'Please sign in.' };
         return next(error);
       }
-      (socket.data as SocketData).session = session;
-      await socket.join([rooms.user(session.user.id), rooms.session(session.tokenHash)]);
+      const restored = (socket.data as Partial<SocketData> | null)?.session?.user.id;
+      socket.data = { session } satisfies SocketData;
+      const own = [rooms.user(session.user.id), rooms.session(session.tokenHash)];
+      settleRestoredRooms(socket, restored, session.user.id, own);
+      await socket.join(own);
       next();
     } catch (error) {
       app.logger.error({ err: error }, 'socket auth failed');

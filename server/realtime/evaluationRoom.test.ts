@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Socket } from 'socket.io-client';
+import { io as ioClient, type Socket } from 'socket.io-client';
+import { Redis } from 'ioredis';
 import { and, count, eq, isNull } from 'drizzle-orm';
 import { evaluations, independentReviews, motions, panelSeats, votes } from '../db/schema.ts';
 import type { DecisionView } from '../../shared/schemas/decision.ts';
@@ -10,6 +11,7 @@ import { signedIn, type ApiClient, type ApiResponse } from '../../test/support/h
 import { openPanelWatcher, type PanelWatcher } from '../../test/support/panelEvents.ts';
 import { startServerProcess, type ServerProcess } from '../../test/support/processes.ts';
 import { startTestStack, type TestStack } from '../../test/support/stack.ts';
+import { eventually } from '../../test/support/wait.ts';
 
 let stack: TestStack;
 const sockets: Socket[] = [];
@@ -249,6 +251,50 @@ describe('a client that was offline', () => {
     expect((await decisionPost(panel.panelists[0]!, id, '/motions', sampleMotion())).status).toBe(201);
     await fresh.waitFor(2);
     expect(fresh.log().map(([event]) => event)).toEqual(['motion.changed', 'evaluation.changed']);
+  });
+
+  it('keeps only who it was for recovery, and a recovery offered with another user\'s cookie restores none of its rooms', async () => {
+    const { panel, member, motionId } = await votingPanel();
+    const id = panel.evaluationId;
+    const { _pid: pid, _lastOffset: offset } = member.socket as unknown as { _pid: string; _lastOffset: string };
+    const memberSocketId = member.socket.id;
+    await member.dropConnection();
+
+    // What Redis holds for the disconnected socket names its user, and no CSRF token or session hash.
+    const redis = new Redis(stack.redis.url);
+    try {
+      // The adapter stores the session msgpack-encoded, as base64, once the server has seen the socket go.
+      const stored = await eventually(async () => (await redis.get(`${stack.queuePrefix}:sio:session:${pid}`)) ?? undefined);
+      const text = Buffer.from(stored, 'base64').toString('latin1');
+      expect(text).toContain(panel.panelistIds[2]!);
+      expect(panel.panelists[2]!.csrfToken).not.toBe('');
+      expect(text).not.toContain(panel.panelists[2]!.csrfToken);
+      expect(text).not.toContain('csrfToken');
+      expect(text).not.toContain('tokenHash');
+    } finally {
+      redis.disconnect();
+    }
+
+    // Someone else offers that session id with their own cookie: they get a connection, not the panel's room.
+    const outsiderUser = await buildUser(stack.database.db, { role: 'reviewer' });
+    const outsider = await signIn(outsiderUser);
+    const replay = ioClient(stack.url, { transports: ['websocket'], extraHeaders: { cookie: outsider.cookie }, auth: { pid, offset }, reconnection: false });
+    sockets.push(replay);
+    const heard: string[] = [];
+    replay.onAny((event: string) => heard.push(event));
+    await new Promise<void>((resolve, reject) => {
+      replay.once('connect', () => resolve());
+      replay.once('connect_error', reject);
+    });
+    // The server did restore the session (the socket came back under the member's socket id)…
+    expect(replay.id).toBe(memberSocketId);
+    const observer = await watcher(panel.coordinator);
+    expect(await observer.watch(id)).toMatchObject({ ok: true });
+    expect((await decisionPost(panel.panelists[0]!, id, `/motions/${motionId}/votes`, { choice: 'approve' })).status).toBe(201);
+    await observer.waitFor(1);
+    // …but without the panel's room: the vote reached the observer, not the outsider.
+    expect(await replay.emitWithAck('evaluation.watch', { evaluationId: id })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(heard).toEqual([]);
   });
 
   it('comes back without the room when its access ended while it was away', async () => {

@@ -1,3 +1,7 @@
+import type { Socket } from 'socket.io';
+import type { SessionUser } from '../auth/sessions.ts';
+import type { SocketData } from './auth.ts';
+import { rooms } from './rooms.ts';
 /** A session as the adapter restores it for connection state recovery: its rooms and the packets it missed. */
 export interface RecoveredSession {
   rooms: string[];
@@ -8,12 +12,21 @@ export interface RecoveredSession {
 
 interface RestoresSessions {
   restoreSession: (pid: string, offset: string) => Promise<RecoveredSession>;
+  persistSession: (session: { data: unknown }) => unknown;
+}
+
+/** What a disconnected socket's session keeps for recovery: who it was, nothing else (no CSRF token, no session hash). */
+export interface PersistedSocketData {
+  session: { user: SessionUser };
 }
 
 /**
- * Wraps an adapter factory so that every restored session passes `recheck` before Socket.IO puts the
- * socket back in its rooms and replays what it missed. `recheck` edits the session in place; if it
- * throws, the restore fails and the client starts a fresh session (and resyncs by refetching).
+ * Wraps an adapter factory for connection state recovery. A disconnected socket's data is persisted
+ * (in Redis, for two minutes) as its user only. Every restored session passes `recheck` before
+ * Socket.IO puts the socket back in its rooms and replays what it missed; `recheck` edits the
+ * session in place; if it throws, the restore fails and the client starts a fresh session (and
+ * resyncs by refetching). The auth middleware then runs as for any connection and replaces the data
+ * with the live session (see `settleRestoredRooms`).
  */
 export function recheckRestoredSessions<Nsp, A extends RestoresSessions>(
   factory: (nsp: Nsp) => A,
@@ -23,6 +36,12 @@ export function recheckRestoredSessions<Nsp, A extends RestoresSessions>(
   return function restoringAdapter(nsp: Nsp): A {
     const adapter = factory(nsp);
     const restore = adapter.restoreSession.bind(adapter);
+    const persist = adapter.persistSession.bind(adapter);
+    adapter.persistSession = (session) => {
+      const user = (session.data as Partial<SocketData> | null)?.session?.user;
+      const data: PersistedSocketData | null = user ? { session: { user } } : null;
+      return persist({ ...session, data });
+    };
     adapter.restoreSession = async (pid, offset) => {
       const session = await restore(pid, offset);
       await recheck(session);
@@ -30,4 +49,21 @@ export function recheckRestoredSessions<Nsp, A extends RestoresSessions>(
     };
     return adapter;
   };
+}
+
+/**
+ * Settles a recovered socket's restored rooms once its cookie has been checked: if the cookie now
+ * belongs to someone else (signed out and in as another user in the same browser, or a session id
+ * replayed by another client), it keeps none of them and starts as a fresh connection of the new
+ * user, who watches what they may see again; the same user keeps them, except the user and session
+ * rooms of an older session. Call from the auth middleware, before joining the `own` rooms.
+ */
+export function settleRestoredRooms(socket: Socket, restoredUserId: string | undefined, userId: string, own: readonly string[]): void {
+  if (!socket.recovered) return;
+  const sameUser = restoredUserId === userId;
+  for (const room of [...socket.rooms]) {
+    if (room === socket.id || own.includes(room)) continue;
+    const identityRoom = room.startsWith(rooms.user('')) || room.startsWith(rooms.session(''));
+    if (!sameUser || identityRoom) void socket.leave(room);
+  }
 }
