@@ -1,5 +1,6 @@
 import { nodeFlags } from '../../server/infra/nodeFlags.ts';
 import { startHocuspocusTarget } from './hocuspocusTarget.ts';
+import { quorumClientKind } from './quorumClient.ts';
 import { startQuorumTarget } from './quorumTarget.ts';
 import { runConnectStorm, runWorkload, type Target, type WorkloadResult } from './workload.ts';
 
@@ -36,6 +37,7 @@ await hocuspocus.stop();
 console.log(`\nRealtime benchmark — ${seconds}s per workload, one worksheet per workload, propagation sampled on 10 receivers`);
 console.log('Quorum acks after the update is stored in PostgreSQL; Hocuspocus acks (SyncStatus) after applying it in memory.');
 console.log(`Both servers run under node ${process.version} with V8 flags: ${nodeFlags().join(' ') || '(none)'}.`);
+console.log(`Quorum's clients: ${quorumClientKind === 'wire' ? 'minimal Socket.IO wire client' : 'socket.io-client'} over WebSocket; Hocuspocus's: minimal protocol client over WebSocket.`);
 console.log("RSS and CPU are the server process's; storage CPU is Quorum's PGlite host + redis-server (Hocuspocus stores nothing).\n");
 console.log('| workload | server | sent | acked | p50 ms | p99 ms | ack p50 ms | ack p99 ms | peak RSS MB | CPU % | storage CPU % | p99 ratio (quorum/hocuspocus) |');
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');

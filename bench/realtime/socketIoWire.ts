@@ -1,7 +1,7 @@
 /**
  * A minimal Socket.IO client for the benchmark driver: Engine.IO v4 + Socket.IO v5 over Node's
  * built-in WebSocket, text packets only (every Quorum document payload the driver sends or reads is
- * base64 text; binary attachments the server sends, e.g. in the join ack, are counted and skipped).
+ * base64 text; a packet with binary attachments is read without them, and the binary frames skipped).
  *
  * Why not socket.io-client: one driver process plays 200 clients on the same 2 cores as the server,
  * so client-side cost shows up as propagation latency. The Hocuspocus side of the benchmark already
@@ -37,17 +37,13 @@ export function connectWire(url: string, cookie: string): WireSocket {
   const listeners = new Map<string, (payload: unknown) => void>();
   const acks = new Map<number, (value: unknown) => void>();
   let nextAckId = 0;
-  let skipBinaryFrames = 0;
   let accept!: () => void;
   let refuse!: (error: Error) => void;
   const connected = new Promise<void>((resolve, reject) => ((accept = resolve), (refuse = reject)));
   socket.addEventListener('error', () => refuse(new Error(`WebSocket to ${url} failed`)));
 
   socket.addEventListener('message', (event: MessageEvent<string | ArrayBuffer>) => {
-    if (typeof event.data !== 'string') {
-      skipBinaryFrames = Math.max(0, skipBinaryFrames - 1);
-      return;
-    }
+    if (typeof event.data !== 'string') return; // an attachment: not used by the driver
     const frame = event.data;
     if (frame[0] === EIO_OPEN) return socket.send(`${EIO_MESSAGE}${SIO_CONNECT}`);
     if (frame[0] === EIO_PING) return socket.send(EIO_PONG);
@@ -55,9 +51,7 @@ export function connectWire(url: string, cookie: string): WireSocket {
     const type = frame[1];
     let at = 2;
     if (type === SIO_BINARY_EVENT || type === SIO_BINARY_ACK) {
-      const dash = frame.indexOf('-', at);
-      skipBinaryFrames += Number(frame.slice(at, dash));
-      at = dash + 1;
+      at = frame.indexOf('-', at) + 1; // "<attachments>-"
     }
     let idEnd = at;
     while (idEnd < frame.length && frame.charCodeAt(idEnd) >= 48 && frame.charCodeAt(idEnd) <= 57) idEnd++;
