@@ -2,6 +2,7 @@ import type { Socket } from 'socket.io';
 import type { SessionUser } from '../auth/sessions.ts';
 import type { SocketData } from './auth.ts';
 import { rooms } from './rooms.ts';
+
 /** A session as the adapter restores it for connection state recovery: its rooms and the packets it missed. */
 export interface RecoveredSession {
   rooms: string[];
