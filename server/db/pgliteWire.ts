@@ -12,7 +12,9 @@ const PROTOCOL_3 = 196_608;
  * message until PGlite answers ReadyForQuery with status Idle: a whole extended-protocol cycle
  * (Parse/Bind/Execute/Sync) or a whole transaction runs without another connection's messages in
  * between. (The multiplexer of @electric-sql/pglite-socket interleaves at message granularity,
- * which lets one connection's Bind replace another's unnamed portal.)
+ * which lets one connection's Bind replace another's unnamed portal.) Named prepared statements
+ * would be shared by all connections, so the code does not use them (a named append measured only
+ * 5% cheaper than an unnamed one here: the commit dominates).
  */
 export function servePGliteWire(pglite: PGlite): Server {
   let turn: Promise<void> = Promise.resolve();
