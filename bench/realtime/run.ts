@@ -13,45 +13,62 @@ const workloads = (process.env.BENCH_WORKLOADS ?? '50x1,50x6,200x1,200x6').split
   return { clients: clients!, rate: rate! };
 });
 const STORM = Number(process.env.BENCH_STORM ?? 200);
+// BENCH_ROUNDS > 1 repeats every workload on both servers and reports the median p99 ratio.
+const ROUNDS = Math.max(1, Math.floor(Number(process.env.BENCH_ROUNDS ?? 1)));
 
 const fmt = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
 
-async function measure(target: Target): Promise<{ results: WorkloadResult[]; storm: Awaited<ReturnType<typeof runConnectStorm>> | null }> {
-  const results: WorkloadResult[] = [];
-  for (const { clients, rate } of workloads) {
-    console.error(`[bench] ${target.name}: ${clients} clients × ${rate}/s for ${seconds}s`);
-    results.push(await runWorkload(target, clients, rate, seconds));
-  }
-  if (STORM <= 0) return { results, storm: null };
-  console.error(`[bench] ${target.name}: connect storm of ${STORM}`);
-  return { results, storm: await runConnectStorm(target, STORM) };
-}
-
-const quorum = await startQuorumTarget(Math.max(STORM, ...workloads.map((workload) => workload.clients)), workloads.length + 1);
-const ours = await measure(quorum);
-await quorum.stop();
+// Both servers stay up for the whole run (an idle one costs nothing) and take turns workload by
+// workload, the first to go alternating by round, so a drift in the machine's load hits both alike.
+const quorum = await startQuorumTarget(Math.max(STORM, ...workloads.map((workload) => workload.clients)), workloads.length * ROUNDS + 1);
 const hocuspocus = await startHocuspocusTarget();
-const theirs = await measure(hocuspocus);
-await hocuspocus.stop();
+const pairs: { round: number; ours: WorkloadResult; theirs: WorkloadResult }[] = [];
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const { clients, rate } of workloads) {
+    const order: Target[] = round % 2 === 1 ? [quorum, hocuspocus] : [hocuspocus, quorum];
+    const results = new Map<Target, WorkloadResult>();
+    for (const target of order) {
+      console.error(`[bench] round ${round}: ${target.name}: ${clients} clients × ${rate}/s for ${seconds}s`);
+      results.set(target, await runWorkload(target, clients, rate, seconds));
+    }
+    pairs.push({ round, ours: results.get(quorum)!, theirs: results.get(hocuspocus)! });
+  }
+}
+const storms: Awaited<ReturnType<typeof runConnectStorm>>[] = [];
+if (STORM > 0) {
+  for (const target of [quorum, hocuspocus]) {
+    console.error(`[bench] ${target.name}: connect storm of ${STORM}`);
+    storms.push(await runConnectStorm(target, STORM));
+  }
+}
+await Promise.all([quorum.stop(), hocuspocus.stop()]);
 
-console.log(`\nRealtime benchmark — ${seconds}s per workload, one worksheet per workload, propagation sampled on 10 receivers`);
+console.log(`\nRealtime benchmark — ${seconds}s per workload${ROUNDS > 1 ? `, ${ROUNDS} rounds` : ''}, one worksheet per workload, propagation sampled on 10 receivers`);
 console.log('Quorum acks after the update is stored in PostgreSQL; Hocuspocus acks (SyncStatus) after applying it in memory.');
 console.log(`Both servers run under node ${process.version} with V8 flags: ${nodeFlags().join(' ') || '(none)'}.`);
 console.log(`Quorum's clients: ${quorumClientKind === 'wire' ? 'minimal Socket.IO wire client' : 'socket.io-client'} over WebSocket; Hocuspocus's: minimal protocol client over WebSocket.`);
 console.log("RSS and CPU are the server process's; storage CPU is Quorum's PGlite host + redis-server (Hocuspocus stores nothing).\n");
 console.log('| workload | server | sent | acked | p50 ms | p99 ms | ack p50 ms | ack p99 ms | peak RSS MB | CPU % | storage CPU % | p99 ratio (quorum/hocuspocus) |');
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
-ours.results.forEach((mine, index) => {
-  const reference = theirs.results[index]!;
-  for (const row of [mine, reference]) {
-    const ratio = row === mine ? fmt(mine.p99 / reference.p99, 2) : '';
+for (const { round, ours, theirs } of pairs) {
+  const label = `${ours.clients} × ${ours.ratePerClient}/s${ROUNDS > 1 ? ` (round ${round})` : ''}`;
+  for (const row of [ours, theirs]) {
+    const ratio = row === ours ? fmt(ours.p99 / theirs.p99, 2) : '';
     console.log(
-      `| ${row.clients} × ${row.ratePerClient}/s | ${row.target} | ${row.sent} | ${row.acked} | ${fmt(row.p50)} | ${fmt(row.p99)} | ${fmt(row.ackP50)} | ${fmt(row.ackP99)} | ${fmt(row.peakRssMb, 0)} | ${fmt(row.cpuPercent, 0)} | ${fmt(row.storageCpuPercent, 0)} | ${ratio} |`,
+      `| ${label} | ${row.target} | ${row.sent} | ${row.acked} | ${fmt(row.p50)} | ${fmt(row.p99)} | ${fmt(row.ackP50)} | ${fmt(row.ackP99)} | ${fmt(row.peakRssMb, 0)} | ${fmt(row.cpuPercent, 0)} | ${fmt(row.storageCpuPercent, 0)} | ${ratio} |`,
     );
   }
-});
-if (ours.storm && theirs.storm) {
+}
+if (ROUNDS > 1) {
+  console.log('\nMedian p99 ratio (quorum/hocuspocus) over the rounds:');
+  for (const { clients, rate } of workloads) {
+    const ratios = pairs.filter(({ ours }) => ours.clients === clients && ours.ratePerClient === rate).map(({ ours, theirs }) => ours.p99 / theirs.p99);
+    console.log(`- ${clients} × ${rate}/s: ${fmt(median(ratios), 2)} (rounds: ${ratios.map((ratio) => fmt(ratio, 2)).join(', ')})`);
+  }
+}
+if (storms.length === 2) {
   console.log(`\nConnect storm (${STORM} clients at once, until every one has synced):`);
-  for (const storm of [ours.storm, theirs.storm]) console.log(`- ${storm.target}: ${fmt(storm.ms, 0)} ms, peak RSS ${fmt(storm.peakRssMb, 0)} MB`);
+  for (const storm of storms) console.log(`- ${storm.target}: ${fmt(storm.ms, 0)} ms, peak RSS ${fmt(storm.peakRssMb, 0)} MB`);
 }
 process.exit(0);
