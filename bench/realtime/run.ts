@@ -48,15 +48,15 @@ console.log(`\nRealtime benchmark — ${seconds}s per workload${ROUNDS > 1 ? `, 
 console.log('Quorum acks after the update is stored in PostgreSQL; Hocuspocus acks (SyncStatus) after applying it in memory.');
 console.log(`Both servers run under node ${process.version} with V8 flags: ${nodeFlags().join(' ') || '(none)'}.`);
 console.log(`Quorum's clients: ${quorumClientKind === 'wire' ? 'minimal Socket.IO wire client' : 'socket.io-client'} over WebSocket; Hocuspocus's: minimal protocol client over WebSocket.`);
-console.log("RSS and CPU are the server process's; storage CPU is Quorum's PGlite host + redis-server (Hocuspocus stores nothing).\n");
-console.log('| workload | server | sent | acked | p50 ms | p99 ms | ack p50 ms | ack p99 ms | peak RSS MB | CPU % | storage CPU % | p99 ratio (quorum/hocuspocus) |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+console.log("RSS and CPU are the server process's; storage CPU is Quorum's PGlite host + redis-server (Hocuspocus stores nothing); driver CPU is this load driver's (all clients, same cores).\n");
+console.log('| workload | server | sent | acked | p50 ms | p99 ms | ack p50 ms | ack p99 ms | peak RSS MB | CPU % | storage CPU % | driver CPU % | p99 ratio (quorum/hocuspocus) |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const { round, ours, theirs } of pairs) {
   const label = `${ours.clients} × ${ours.ratePerClient}/s${ROUNDS > 1 ? ` (round ${round})` : ''}`;
   for (const row of [ours, theirs]) {
     const ratio = row === ours ? fmt(ours.p99 / theirs.p99, 2) : '';
     console.log(
-      `| ${label} | ${row.target} | ${row.sent} | ${row.acked} | ${fmt(row.p50)} | ${fmt(row.p99)} | ${fmt(row.ackP50)} | ${fmt(row.ackP99)} | ${fmt(row.peakRssMb, 0)} | ${fmt(row.cpuPercent, 0)} | ${fmt(row.storageCpuPercent, 0)} | ${ratio} |`,
+      `| ${label} | ${row.target} | ${row.sent} | ${row.acked} | ${fmt(row.p50)} | ${fmt(row.p99)} | ${fmt(row.ackP50)} | ${fmt(row.ackP99)} | ${fmt(row.peakRssMb, 0)} | ${fmt(row.cpuPercent, 0)} | ${fmt(row.storageCpuPercent, 0)} | ${fmt(row.driverCpuPercent, 0)} | ${ratio} |`,
     );
   }
 }

@@ -28,6 +28,8 @@ export interface WorkloadResult {
   cpuPercent: number;
   /** CPU of the storage processes (NaN when the target has none). */
   storageCpuPercent: number;
+  /** CPU of this load driver (all clients) while the workload ran: the clients' cost, same cores. */
+  driverCpuPercent: number;
 }
 
 /** Clients that decode every broadcast for latency; the rest only read their sockets (and skip decoding). */
@@ -48,6 +50,7 @@ export async function runWorkload(target: Target, clients: number, rate: number,
   await allReady(connected);
   const watcher = watchProcesses(target.pids);
   const storageWatcher = watchProcesses(target.storagePids ?? []);
+  const driverStarted = { cpu: process.cpuUsage(), at: performance.now() };
   const writers = connected.map((_, index) => new Writer(`paragraph-${index}`));
   let sent = 0;
   let acked = 0;
@@ -76,6 +79,8 @@ export async function runWorkload(target: Target, clients: number, rate: number,
     }),
   );
   await sleep(500);
+  const driverCpu = process.cpuUsage(driverStarted.cpu);
+  const driverCpuPercent = ((driverCpu.user + driverCpu.system) / 1000 / (performance.now() - driverStarted.at)) * 100;
   const usage = await watcher.stop();
   const storageUsage = await storageWatcher.stop();
   for (const client of connected) client.close();
@@ -94,6 +99,7 @@ export async function runWorkload(target: Target, clients: number, rate: number,
     peakRssMb: Math.max(...usage.map((entry) => entry.peakRssMb)),
     cpuPercent: usage.reduce((sum, entry) => sum + entry.cpuPercent, 0),
     storageCpuPercent: storageUsage.length > 0 ? storageUsage.reduce((sum, entry) => sum + entry.cpuPercent, 0) : Number.NaN,
+    driverCpuPercent,
   };
 }
 
