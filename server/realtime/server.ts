@@ -44,13 +44,16 @@ export function attachRealtime(app: AppContext, httpServer: HttpServer, adapterC
 }
 
 /**
- * Every process holding a document applies the updates other processes stored, and re-checks its
- * sockets when access changes elsewhere. The streams adapter resumes after a Redis blip without
+ * Every process holding a document applies the updates other processes stored and the presence
+ * changes of their sockets, and re-checks its sockets when access changes elsewhere. The streams adapter resumes after a Redis blip without
  * losing these messages; a process that never held the document reads it from the database.
  */
 function relayDocumentsAcrossProcesses(io: QuorumIo, hub: DocumentHub, app: AppContext): void {
   io.on('doc.stored', ({ documentId, update }) => {
     hub.applyStoredUpdate(documentId, update instanceof Uint8Array ? update : new Uint8Array(update));
+  });
+  io.on('doc.presence', ({ documentId, update }) => {
+    hub.applyRemotePresence(documentId, update instanceof Uint8Array ? update : new Uint8Array(update));
   });
   io.on('doc.recheck', ({ evaluationId }) => {
     hub.recheckAccess(evaluationId).catch((error: unknown) => app.logger.warn({ err: error, evaluationId }, 'access re-check failed'));

@@ -60,4 +60,6 @@ export interface InterServerEvents {
   'doc.stored': (event: { documentId: string; update: Uint8Array }) => void;
   /** Re-check every local socket in an evaluation's documents (a seat removed, a conflict declared, a phase change). */
   'doc.recheck': (event: { evaluationId: string }) => void;
+  /** A presence change from sockets on another process: apply it and send it to local sockets. */
+  'doc.presence': (event: { documentId: string; update: Uint8Array }) => void;
 }

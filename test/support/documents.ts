@@ -12,6 +12,12 @@ import { buildCourse, buildEvaluation, buildUser, seatReviewer } from './factori
 import { signedIn } from './http.ts';
 import { eventually } from './wait.ts';
 
+/**
+ * A Yjs update found by fuzzing Yjs 13.6: it decodes (Y.decodeUpdate), but Y.applyUpdate throws
+ * ("Unexpected case"): an item's origin lies ahead of it in its own client's clock.
+ */
+export const UNAPPLIABLE_UPDATE = 'AQbZtOOiBQAEAQF0Amhlgdm046IFbwOE2bSgogUEBiB3b3IfZCgBAW0BYQF2AQF4fQEIAQFhAn0BfQKH2bTjogUNAQHZtOOiBQECAw==';
+
 export type AckResponse<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
 type AckData<E extends keyof ClientToServerEvents> =
   Parameters<ClientToServerEvents[E]>[1] extends (response: AckResponse<infer T>) => void ? T : never;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
+import * as Y from 'yjs';
 import type { DocRevokedEvent } from '../../../shared/realtime/documents.ts';
 import { conflictDeclarations, documentUpdates, evaluations, panelSeats } from '../../db/schema.ts';
 import { buildPanel, connectSocket, emitAck, textEdit } from '../../../test/support/documents.ts';
@@ -102,6 +103,31 @@ describe('document access (shared policy, checked on every update)', () => {
     expect(await emitAck(stayingSocket, 'doc.update', { documentId: panel.documentId, sync: textEdit('carry on').sync, clientUpdateId: 's1' })).toMatchObject({ ok: true });
     expect(await storedRows(panel.documentId)).toHaveLength(1);
     expect(leakedToRemoved).toHaveLength(0);
+  });
+
+  it('refuses a join whose seat is removed while the worksheet is still loading', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    // A long update log, so that reading the worksheet takes a while.
+    const writer = new Y.Doc();
+    const updates: Uint8Array[] = [];
+    writer.on('update', (update: Uint8Array) => updates.push(update));
+    for (let index = 0; index < 4000; index++) writer.getText('notes-probe').insert(index, 'x');
+    await stack.database.db.insert(documentUpdates).values(updates.map((update) => ({ documentId: panel.documentId, update: Buffer.from(update) })));
+    const socket = await socketFor(panel.reviewers[0]!.cookie);
+    const leaked: unknown[] = [];
+    socket.on('doc.update', (event) => leaked.push(event));
+
+    const joining = emitAck(socket, 'doc.join', { documentId: panel.documentId });
+    // Authorized, and loading: now the seat goes, and the re-check (as another process's removal
+    // reaches this one) finds nobody in the room yet.
+    await eventually(() => stack.server.app.documents!.loadingIds.includes(panel.documentId) || undefined, 2000, 1);
+    const removal = stack.database.db.update(panelSeats).set({ removedAt: new Date() }).where(eq(panelSeats.id, panel.reviewers[0]!.seat.id));
+    const rechecked = stack.server.app.documents!.recheckAccess(panel.evaluation.id);
+    await removal;
+    expect(await rechecked).toBe(0);
+
+    expect(await joining).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(leaked).toHaveLength(0);
   });
 
   it('evicts a reviewer at once when they declare a conflict through the API', async () => {

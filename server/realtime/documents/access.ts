@@ -28,6 +28,8 @@ export interface SubjectLoader {
    */
   loadForUpdate: (evaluationId: string) => Promise<EvaluationSubject | null>;
   invalidate: (evaluationId: string) => void;
+  /** Bumped by every `invalidate`: a caller that awaited in between knows access may have changed. */
+  generation: (evaluationId: string) => number;
 }
 
 /**
@@ -70,6 +72,7 @@ export function createSubjectLoader(db: DbOrTx, ttlMs = 0): SubjectLoader {
       cache.delete(evaluationId);
       generations.set(evaluationId, (generations.get(evaluationId) ?? 0) + 1);
     },
+    generation: (evaluationId) => generations.get(evaluationId) ?? 0,
   };
 }
 

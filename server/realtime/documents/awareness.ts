@@ -23,10 +23,10 @@ interface AwarenessEntry {
   state: string;
 }
 
-function decodeEntries(update: Uint8Array): AwarenessEntry[] {
+function decodeEntries(update: Uint8Array, maxStates = 64): AwarenessEntry[] {
   const decoder = decoding.createDecoder(update);
   const count = decoding.readVarUint(decoder);
-  if (count > 64) throw new Error('too many states');
+  if (count > maxStates) throw new Error('too many states');
   const entries: AwarenessEntry[] = [];
   for (let index = 0; index < count; index++) {
     entries.push({ clientId: decoding.readVarUint(decoder), clock: decoding.readVarUint(decoder), state: decoding.readVarString(decoder) });
@@ -66,20 +66,53 @@ export function stampAwarenessUpdate(update: Uint8Array, who: PresenceIdentity):
   return { update: encoding.toUint8Array(encoder), clientIds: entries.map((entry) => entry.clientId) };
 }
 
-/** The presence of one document: the Awareness plus which socket owns which client ids. */
+/** Origin of changes relayed from another server process. */
+const REMOTE = Symbol('remote presence');
+
+/** A presence change: who to leave out locally (the socket it came from), and whether it came from another process. */
+export interface PresenceChange {
+  update: Uint8Array;
+  originSocketId: string | null;
+  remote: boolean;
+}
+
+/**
+ * The presence of one document: the Awareness plus which socket owns which client ids. States of
+ * users on other server processes arrive through `applyRemote`; they are owned by no local socket
+ * and none may take them over.
+ */
 export class DocumentPresence {
   readonly awareness: Awareness;
-  private readonly owners = new Map<number, string>();
+  private readonly owners = new Map<number, string | typeof REMOTE>();
 
-  constructor(doc: Y.Doc, onChange: (update: Uint8Array, originSocketId: string | null) => void) {
+  constructor(doc: Y.Doc, onChange: (change: PresenceChange) => void) {
     this.awareness = new Awareness(doc);
     // The server is not a participant: it holds others' states only.
     this.awareness.setLocalState(null);
     this.awareness.on('update', ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
       const changed = [...added, ...updated, ...removed];
       for (const clientId of removed) this.owners.delete(clientId);
-      onChange(encodeAwarenessUpdate(this.awareness, changed), typeof origin === 'string' ? origin : null);
+      onChange({
+        update: encodeAwarenessUpdate(this.awareness, changed),
+        originSocketId: typeof origin === 'string' ? origin : null,
+        remote: origin === REMOTE,
+      });
     });
+  }
+
+  /** Applies a change relayed from another process (already stamped there). */
+  applyRemote(update: Uint8Array): void {
+    let entries: AwarenessEntry[];
+    try {
+      // From a server process (a timeout there may remove a whole room's states at once).
+      entries = decodeEntries(update, Number.POSITIVE_INFINITY);
+    } catch {
+      return;
+    }
+    for (const { clientId, state } of entries) {
+      if (this.owners.get(clientId) === undefined && state !== 'null') this.owners.set(clientId, REMOTE);
+    }
+    applyAwarenessUpdate(this.awareness, update, REMOTE);
   }
 
   /** Applies a socket's (stamped) update; refuses client ids another socket owns. */

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { documentSnapshots, documentUpdates } from '../../db/schema.ts';
-import { buildPanel, openProvider } from '../../../test/support/documents.ts';
+import { encodeSyncStep1 } from '../../../shared/realtime/syncMessages.ts';
+import { buildPanel, connectSocket, emitAck, openProvider } from '../../../test/support/documents.ts';
 import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
 import { eventually } from '../../../test/support/wait.ts';
 import { appendUpdate } from './persistence.ts';
@@ -49,6 +50,27 @@ describe('document hub: loading, compaction and idle unload', () => {
     expect(reader.provider.doc.getText('notes-probe').toString()).toBe('kept across unload');
     expect(hub().loadedIds).toContain(panel.documentId);
     reader.close();
+  });
+
+  it('leaves nothing loaded when a join fails: a bad state vector, or a connection that closes while the document loads', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    const socket = await connectSocket(stack.url, panel.reviewers[0]!.cookie);
+    const badVector = await emitAck(socket, 'doc.join', { documentId: panel.documentId, sync: encodeSyncStep1(new Uint8Array([5, 200])) });
+    expect(badVector).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    expect([...hub().loadedIds, ...hub().loadingIds]).not.toContain(panel.documentId);
+
+    // A long log, so the document is still loading when the connection closes.
+    const writer = new Y.Doc();
+    const updates: Uint8Array[] = [];
+    writer.on('update', (update: Uint8Array) => updates.push(update));
+    for (let index = 0; index < 4000; index++) writer.getText('notes-probe').insert(index, 'x');
+    await stack.database.db.insert(documentUpdates).values(updates.map((update) => ({ documentId: panel.documentId, update: Buffer.from(update) })));
+    void emitAck(socket, 'doc.join', { documentId: panel.documentId });
+    await eventually(() => hub().loadingIds.includes(panel.documentId) || undefined, 2000, 1);
+    socket.disconnect();
+    await eventually(() => !hub().loadedIds.includes(panel.documentId) || undefined);
+    // Unloaded through the idle path, so compacted as well.
+    await eventually(async () => (await logRows(panel.documentId)).length === 0 && (await snapshotOf(panel.documentId)));
   });
 
   it('applies an update stored by another process and broadcasts it to local sockets', async () => {

@@ -1,7 +1,7 @@
 import type { Socket } from 'socket.io';
 import * as Y from 'yjs';
-import { errors } from '../../../shared/errors.ts';
-import { can } from '../../../shared/policies/index.ts';
+import { AppError, errors } from '../../../shared/errors.ts';
+import { can, type EvaluationSubject } from '../../../shared/policies/index.ts';
 import { encodeSyncUpdate } from '../../../shared/realtime/syncMessages.ts';
 import { documentLimits, parseDocumentId, toWire, worksheetDocumentId, type DocJoinResult } from '../../../shared/realtime/documents.ts';
 import type { Config } from '../../config.ts';
@@ -14,7 +14,7 @@ import { authorizeDocument, createSubjectLoader, type SubjectLoader } from './ac
 import { stampAwarenessUpdate } from './awareness.ts';
 import { assertAwarenessSize, assertDocumentRoom, assertUpdateSize, assertYjsUpdate } from './limits.ts';
 import { LiveDocument, type DocumentOutlets } from './liveDocument.ts';
-import { appendUpdate, buildDoc, loadStoredDocument } from './persistence.ts';
+import { appendUpdate, buildDoc, loadStoredDocument, measureStoredBytes } from './persistence.ts';
 import { answerSyncStep1 } from './sync.ts';
 
 export interface DocumentHubOptions {
@@ -27,6 +27,19 @@ export interface DocumentHubOptions {
 }
 
 const socketData = (socket: Socket) => socket.data as SocketData;
+
+/** At the size limit a document's stored size is measured again, at most this often. */
+const REMEASURE_AFTER_MS = 5_000;
+
+/** Refuses a client state vector Yjs cannot read, before any document is opened for it. */
+function assertStateVector(stateVector: Uint8Array | undefined): void {
+  if (!stateVector || stateVector.byteLength === 0) return;
+  try {
+    Y.decodeStateVector(stateVector);
+  } catch {
+    throw errors.validation([{ path: 'stateVector', message: 'not a Yjs state vector' }]);
+  }
+}
 
 /**
  * The collaborative documents this process holds in memory, and the one way in for sockets:
@@ -62,12 +75,19 @@ export class DocumentHub {
         const target = io.local.to(rooms.document(documentId));
         (except ? target.except(except) : target).emit('doc.awareness', { documentId, update: toWire(update) });
       },
+      relayAwareness: (documentId, update) => io.serverSideEmit('doc.presence', { documentId, update }),
+      badUpdate: (documentId, error) => options.logger.error({ err: error, documentId }, 'stored document update does not apply'),
     };
   }
 
   /** Documents held in memory now (for tests and metrics). */
   get loadedIds(): string[] {
     return [...this.documents.keys()];
+  }
+
+  /** Documents being read from storage now (for tests and metrics). */
+  get loadingIds(): string[] {
+    return [...this.loading.keys()];
   }
 
   /** The live document a socket has joined, or a refusal. */
@@ -81,17 +101,36 @@ export class DocumentHub {
   async join(socket: Socket, documentId: string, clientStateVector: Uint8Array | undefined): Promise<DocJoinResult> {
     const ref = parseDocumentId(documentId);
     if (!ref) throw errors.notFound('Document');
+    assertStateVector(clientStateVector);
     const actor = socketData(socket).session.user;
-    const subject = await authorizeDocument(this.subjects, actor, ref, 'worksheet.read').catch((error: unknown) => {
-      this.evict(socket, documentId);
-      throw error;
-    });
-    let live = await this.open(documentId);
-    // An idle unload may have dropped it while we waited: open it again.
-    while (this.documents.get(documentId) !== live) live = await this.open(documentId);
-    if (!socket.connected) throw errors.badRequest('The connection closed while joining.');
+    let subject: EvaluationSubject;
+    let live: LiveDocument | undefined;
+    for (;;) {
+      // Access changed (seat removed, conflict declared, phase) while we loaded? Then the re-check
+      // that followed found no socket of ours to take out: decide again on fresh facts.
+      const generation = this.subjects.generation(ref.evaluationId);
+      subject = await authorizeDocument(this.subjects, actor, ref, 'worksheet.read').catch((error: unknown) => {
+        this.evict(socket, documentId);
+        if (live) this.unloadIfUnused(live);
+        throw error;
+      });
+      live = await this.open(documentId);
+      // An idle unload may have dropped it while we waited: open it again.
+      while (this.documents.get(documentId) !== live) live = await this.open(documentId);
+      if (this.subjects.generation(ref.evaluationId) === generation) break;
+    }
+    if (!socket.connected) {
+      this.unloadIfUnused(live);
+      throw errors.badRequest('The connection closed while joining.');
+    }
     // From here to the answer nothing awaits: every update stored later is broadcast to this socket.
-    const answer = answerSyncStep1(live, clientStateVector, can(actor, 'worksheet.write', subject));
+    let answer: DocJoinResult;
+    try {
+      answer = answerSyncStep1(live, clientStateVector, can(actor, 'worksheet.write', subject));
+    } catch (error) {
+      this.unloadIfUnused(live);
+      throw error;
+    }
     if (live.idleTimer) clearTimeout(live.idleTimer);
     live.idleTimer = null;
     live.sockets.set(socket.id, { userId: actor.id });
@@ -112,10 +151,17 @@ export class DocumentHub {
       if (!subject || !can(actor, 'worksheet.read', subject)) this.evict(socket, documentId, error);
       throw error;
     }
-    if (!live.sockets.has(socket.id)) throw errors.forbidden('You no longer have access to this document.');
     assertYjsUpdate(update);
+    if (live.storedBytes + update.byteLength > this.options.config.DOC_MAX_BYTES && performance.now() - live.measuredAt > REMEASURE_AFTER_MS) {
+      // The count only grows (edits here, relays from other processes); compaction may have made
+      // the stored document smaller. Measure before refusing.
+      live.remeasured(await measureStoredBytes(this.options.db, documentId));
+    }
+    // Evicted while we awaited (access re-checked after a seat removal, say)? Nothing goes in.
+    if (!live.sockets.has(socket.id)) throw errors.forbidden('You no longer have access to this document.');
     assertDocumentRoom(this.options.config, live.storedBytes, update);
     await live.submit(update, socket.id, actor.id).catch((error: unknown) => {
+      if (error instanceof AppError) throw error;
       this.options.logger.error({ err: error, documentId }, 'could not store document update');
       throw errors.unavailable('The update could not be saved; it will be sent again.');
     });
@@ -176,6 +222,11 @@ export class DocumentHub {
     return this.recheckAccess(evaluationId);
   }
 
+  /** Applies a presence change relayed from another process and sends it to local sockets in the room. */
+  applyRemotePresence(documentId: string, update: Uint8Array): void {
+    this.documents.get(documentId)?.presence.applyRemote(update);
+  }
+
   /** Applies an update already stored by another process and broadcasts it to local sockets. */
   applyStoredUpdate(documentId: string, update: Uint8Array): void {
     const live = this.documents.get(documentId);
@@ -214,7 +265,7 @@ export class DocumentHub {
         this.options.logger.error({ err: error, documentId, index }, 'stored document update does not apply'),
       );
       const live = new LiveDocument({ id: documentId, ref, doc, storedBytes: stored.bytes, logLength: stored.logLength, outlets: this.outlets, batchMs: this.options.config.DOC_BATCH_MS });
-      for (const update of this.relayedDuringLoad.get(documentId) ?? []) Y.applyUpdate(doc, update);
+      for (const update of this.relayedDuringLoad.get(documentId) ?? []) live.applyStored(update);
       this.documents.set(documentId, live);
       return live;
     })().finally(() => {
@@ -223,6 +274,11 @@ export class DocumentHub {
     });
     this.loading.set(documentId, loading);
     return loading;
+  }
+
+  /** A join that opened a document failed before the socket was in: nobody may hold it open forever. */
+  private unloadIfUnused(live: LiveDocument): void {
+    if (live.sockets.size === 0 && !live.idleTimer) this.scheduleUnload(live);
   }
 
   private scheduleUnload(live: LiveDocument): void {

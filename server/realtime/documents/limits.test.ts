@@ -3,7 +3,8 @@ import { eq } from 'drizzle-orm';
 import { documentLimits } from '../../../shared/realtime/documents.ts';
 import { encodeSyncStep1, encodeSyncUpdate } from '../../../shared/realtime/syncMessages.ts';
 import { documentUpdates } from '../../db/schema.ts';
-import { buildPanel, connectSocket, emitAck, openProvider, textEdit } from '../../../test/support/documents.ts';
+import { compactDocument } from './persistence.ts';
+import { buildPanel, connectSocket, emitAck, openProvider, textEdit, UNAPPLIABLE_UPDATE } from '../../../test/support/documents.ts';
 import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
 import { eventually } from '../../../test/support/wait.ts';
 
@@ -49,6 +50,22 @@ describe('document limits', () => {
     expect(await storedRows(panel.documentId)).toHaveLength(1);
   });
 
+  it('measures the stored document again at the limit: once compaction has shrunk it, edits go in', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    const socket = await joinedSocket(panel.reviewers[0]!.cookie, panel.documentId);
+    const first = textEdit('a'.repeat(30_000));
+    expect(await emitAck(socket, 'doc.update', { documentId: panel.documentId, sync: first.sync, clientUpdateId: 'a' })).toMatchObject({ ok: true });
+    let deletion: Uint8Array = new Uint8Array();
+    first.doc.once('update', (update: Uint8Array) => (deletion = update));
+    first.doc.getText('probe').delete(0, 30_000);
+    expect(await emitAck(socket, 'doc.update', { documentId: panel.documentId, sync: encodeSyncUpdate(deletion), clientUpdateId: 'd' })).toMatchObject({ ok: true });
+    // What the compaction job does: the deleted text is garbage-collected from the snapshot.
+    expect((await compactDocument(stack.database.db, panel.documentId)).snapshotBytes).toBeLessThan(1_000);
+
+    const second = textEdit('b'.repeat(15_000), first.doc);
+    expect(await emitAck(socket, 'doc.update', { documentId: panel.documentId, sync: second.sync, clientUpdateId: 'b' })).toMatchObject({ ok: true });
+  });
+
   it('refuses malformed updates and presence, and goes on serving everyone', async () => {
     const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
     const attacker = await joinedSocket(panel.reviewers[0]!.cookie, panel.documentId);
@@ -57,7 +74,9 @@ describe('document limits', () => {
 
     const garbage = [new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]), new Uint8Array(100).fill(255), new Uint8Array(0)];
     // Garbage as the message itself (not y-protocols framing), and garbage inside a well-framed update message.
-    for (const sync of [...garbage, ...garbage.map(encodeSyncUpdate), encodeSyncStep1(new Uint8Array([0]))]) {
+    // …and an update that decodes but cannot be applied (it would fail on every load if stored).
+    const unappliable = encodeSyncUpdate(new Uint8Array(Buffer.from(UNAPPLIABLE_UPDATE, 'base64')));
+    for (const sync of [...garbage, ...garbage.map(encodeSyncUpdate), encodeSyncStep1(new Uint8Array([0])), unappliable]) {
       const refused = await emitAck(attacker, 'doc.update', { documentId: panel.documentId, sync, clientUpdateId: 'g' });
       expect(refused).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
     }

@@ -35,6 +35,30 @@ export function assertYjsUpdate(update: Uint8Array): void {
   }
 }
 
+/**
+ * Whether an update applies to an empty scratch document. Some byte strings decode but make
+ * `Y.applyUpdate` throw (an item whose origin lies ahead of it in its own client's clock, say):
+ * broadcast, they would break the other clients' documents, and stored, every later load. Structs
+ * that wait for others the scratch document lacks are simply left pending there, as they would be in
+ * a real one. A Y.Doc per check is not free (allocations, 5–20 µs), so documents check each
+ * broadcast's merge, not each update (see LiveDocument).
+ */
+export function appliesToEmptyDocument(update: Uint8Array): boolean {
+  // A fixed guid: generating a random one is most of a Y.Doc's construction cost.
+  const scratch = new Y.Doc({ guid: 'update-check' });
+  try {
+    Y.applyUpdate(scratch, update);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    scratch.destroy();
+  }
+}
+
+/** The refusal of an update that decodes but does not apply. */
+export const unappliableUpdate = () => errors.validation([{ path: 'update', message: 'not a Yjs update (it does not apply to a document)' }]);
+
 /** Refuses presence updates above the shared limit. */
 export function assertAwarenessSize(update: Uint8Array, maxBytes: number): void {
   if (update.byteLength > maxBytes) throw errors.tooLarge(`A presence update may be at most ${maxBytes} bytes.`);

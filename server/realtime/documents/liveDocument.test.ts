@@ -1,18 +1,22 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { UNAPPLIABLE_UPDATE } from '../../../test/support/documents.ts';
 import { LiveDocument, type DocumentOutlets } from './liveDocument.ts';
 
 /** Storage whose inserts finish when the test says so: what a slow database looks like to a document. */
 function controlledOutlets() {
   const inserts: { update: Uint8Array; finish: () => void; fail: (error: Error) => void }[] = [];
   const broadcasts: Uint8Array[] = [];
+  const badUpdates: unknown[] = [];
   const outlets: DocumentOutlets = {
     store: (_documentId, update) => new Promise<void>((resolve, reject) => inserts.push({ update, finish: resolve, fail: reject })),
     broadcast: (_documentId, update) => broadcasts.push(update),
     broadcastAwareness: () => {},
+    relayAwareness: () => {},
+    badUpdate: (_documentId, error) => badUpdates.push(error),
   };
-  return { outlets, inserts, broadcasts };
+  return { outlets, inserts, broadcasts, badUpdates };
 }
 
 function edit(doc: Y.Doc, text: string): Uint8Array {
@@ -105,5 +109,53 @@ describe('LiveDocument storage (group commit)', () => {
     await live.settle();
     expect(kept.value).toBe('stored');
     expect(live.doc.getText('notes').toString()).toBe('kept ');
+  });
+
+  it('refuses an update that decodes but does not apply before it reaches the room; the rest of its batch goes ahead', async () => {
+    const { outlets, inserts, broadcasts, badUpdates } = controlledOutlets();
+    const live = new LiveDocument({ id: 'worksheet:z', ref: { kind: 'worksheet', evaluationId: 'z' }, doc: new Y.Doc(), storedBytes: 0, logLength: 0, outlets });
+    // Decodes as a Yjs update, but an item's origin lies ahead of it in its own client's clock: applying throws.
+    const unappliable = new Uint8Array(Buffer.from(UNAPPLIABLE_UPDATE, 'base64'));
+    expect(() => Y.applyUpdate(new Y.Doc(), unappliable)).toThrow();
+    const good = edit(new Y.Doc(), 'good ');
+    // Both arrive in the same turn, so they would have gone out as one merge.
+    const refused = live.submit(unappliable, 'a', 'mallory').then(
+      () => null,
+      (error: unknown) => error,
+    );
+    const kept = settledState(live.submit(good, 'b', 'bob'));
+    await nextTurn();
+    expect(await refused).toMatchObject({ code: 'validation_failed' });
+    expect(broadcasts).toEqual([good]);
+    expect(inserts.map((insert) => insert.update)).toEqual([good]);
+    inserts[0]!.finish();
+    await live.settle();
+    expect(kept.value).toBe('stored');
+    expect(live.doc.getText('notes').toString()).toBe('good ');
+    expect(live.storedBytes).toBe(good.byteLength);
+
+    // Relayed from another process (stored there by a process without this check, say): reported, not thrown, not broadcast.
+    live.applyStored(unappliable);
+    expect(badUpdates).toHaveLength(1);
+    expect(broadcasts).toHaveLength(1);
+  });
+
+  it('counts bytes submitted here and relayed from elsewhere, and takes a new measurement plus what is still on its way', async () => {
+    const { outlets, inserts } = controlledOutlets();
+    const live = new LiveDocument({ id: 'worksheet:w', ref: { kind: 'worksheet', evaluationId: 'w' }, doc: new Y.Doc(), storedBytes: 100, logLength: 1, outlets });
+    const local = edit(new Y.Doc(), 'local ');
+    const relayed = edit(new Y.Doc(), 'relayed ');
+    const waiting = settledState(live.submit(local, 'a', 'alice'));
+    live.applyStored(relayed);
+    expect(live.storedBytes).toBe(100 + local.byteLength + relayed.byteLength);
+    // Compaction shrank what is stored to 60 bytes; the local edit is not stored yet.
+    live.remeasured(60);
+    expect(live.storedBytes).toBe(60 + local.byteLength);
+    await nextTurn();
+    inserts[0]!.finish();
+    await live.settle();
+    expect(waiting.value).toBe('stored');
+    live.remeasured(70);
+    expect(live.storedBytes).toBe(70);
   });
 });

@@ -1,6 +1,7 @@
 import * as Y from 'yjs';
 import type { DocumentRef } from '../../../shared/realtime/documents.ts';
 import { DocumentPresence } from './awareness.ts';
+import { appliesToEmptyDocument, unappliableUpdate } from './limits.ts';
 
 /** Where a live document's stored updates go, and how they reach its room. */
 export interface DocumentOutlets {
@@ -10,6 +11,10 @@ export interface DocumentOutlets {
   broadcast: (documentId: string, update: Uint8Array, exceptSocketId: string | null) => void;
   /** Sends a presence change to this process's sockets in the room, except `exceptSocketId`. */
   broadcastAwareness: (documentId: string, update: Uint8Array, exceptSocketId: string | null) => void;
+  /** Hands a presence change made here (a local socket's, or its removal) to the other server processes. */
+  relayAwareness: (documentId: string, update: Uint8Array) => void;
+  /** A stored update that did not apply to the Y.Doc (it was checked on a scratch document before storing, so this is a bug to log). */
+  badUpdate: (documentId: string, error: unknown) => void;
 }
 
 interface PendingUpdate {
@@ -52,8 +57,16 @@ export class LiveDocument {
   readonly presence: DocumentPresence;
   /** Socket id → the user behind it, for sockets in this document's room on this process. */
   readonly sockets = new Map<string, { userId: string }>();
-  /** Stored bytes (snapshot + log), for the size limit; compaction makes the real number smaller. */
+  /**
+   * Bytes stored (snapshot + log) plus those on their way, for the size limit: counted up from the
+   * load with every edit here and every update relayed from another process. Compaction makes the
+   * real number smaller, so at the limit the hub measures it again (`remeasured`).
+   */
   storedBytes: number;
+  /** When the hub last set `storedBytes` from a measurement of storage. */
+  measuredAt = Number.NEGATIVE_INFINITY;
+  /** Bytes submitted here and not yet stored (or refused). */
+  private pendingBytes = 0;
   /** Updates stored since the last compaction was asked for. */
   sinceCompaction: number;
   idleTimer: NodeJS.Timeout | null = null;
@@ -77,7 +90,10 @@ export class LiveDocument {
     this.storedBytes = input.storedBytes;
     this.sinceCompaction = input.logLength;
     this.outlets = input.outlets;
-    this.presence = new DocumentPresence(this.doc, (update, origin) => this.outlets.broadcastAwareness(this.id, update, origin));
+    this.presence = new DocumentPresence(this.doc, ({ update, originSocketId, remote }) => {
+      this.outlets.broadcastAwareness(this.id, update, originSocketId);
+      if (!remote) this.outlets.relayAwareness(this.id, update);
+    });
   }
 
   /** Queues an update to go out with the next broadcast (end of this turn, or of the batch window); resolves once stored. */
@@ -86,13 +102,31 @@ export class LiveDocument {
       if (this.batch.length === 0) this.scheduleFlush();
       this.batch.push({ update, socketId, actorId, resolve, reject });
       this.storedBytes += update.byteLength;
+      this.pendingBytes += update.byteLength;
     });
   }
 
   /** Applies an update that is already stored (a relay from another process); broadcasts it to every local socket. */
   applyStored(update: Uint8Array): void {
-    Y.applyUpdate(this.doc, update, STORED_ORIGIN);
-    this.outlets.broadcast(this.id, update, null);
+    this.storedBytes += update.byteLength;
+    if (this.applySafely(update)) this.outlets.broadcast(this.id, update, null);
+  }
+
+  /** Applies a stored update to the Y.Doc; one that throws is reported, never thrown into the caller (a relay, the store loop). */
+  private applySafely(update: Uint8Array): boolean {
+    try {
+      Y.applyUpdate(this.doc, update, STORED_ORIGIN);
+      return true;
+    } catch (error) {
+      this.outlets.badUpdate(this.id, error);
+      return false;
+    }
+  }
+
+  /** Sets the size count from a measurement of what storage holds (plus what is still on its way here). */
+  remeasured(storedBytes: number): void {
+    this.storedBytes = storedBytes + this.pendingBytes;
+    this.measuredAt = performance.now();
   }
 
   /** Updates broadcast to the room and not yet stored (a joiner needs them as well as the Y.Doc). */
@@ -124,17 +158,48 @@ export class LiveDocument {
   private flush(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
-    const batch = this.batch;
-    if (batch.length === 0) return;
+    if (this.batch.length === 0) return;
+    const taken = this.batch;
     this.batch = [];
     this.lastFlushAt = performance.now();
-    const merged = batch.length === 1 ? batch[0]!.update : Y.mergeUpdates(batch.map((pending) => pending.update));
+    const { batch, merged } = this.applicable(taken);
+    if (!merged) return;
     const senders = new Set(batch.map((pending) => pending.socketId));
     // A lone sender already has its edit; with several senders each lacks the others', so all get the merge.
     this.inFlight.add(merged);
     this.outlets.broadcast(this.id, merged, senders.size === 1 ? batch[0]!.socketId : null);
     this.toStore.push({ update: merged, batch });
     this.startStoring();
+  }
+
+  /**
+   * The batch's merge, once it is known to apply (to an empty document): nothing that would break a
+   * Y.Doc reaches the room or storage. When the merge does not apply, each update is checked alone
+   * and only those that do not apply are refused (validation_failed); the rest go ahead.
+   */
+  private applicable(batch: PendingUpdate[]): { batch: PendingUpdate[]; merged: Uint8Array | null } {
+    const merge = (entries: PendingUpdate[]) => {
+      try {
+        return entries.length === 1 ? entries[0]!.update : Y.mergeUpdates(entries.map((pending) => pending.update));
+      } catch {
+        return null;
+      }
+    };
+    const refuse = (entries: PendingUpdate[]) => {
+      for (const entry of entries) {
+        this.storedBytes -= entry.update.byteLength;
+        this.pendingBytes -= entry.update.byteLength;
+        entry.reject(unappliableUpdate());
+      }
+    };
+    const merged = merge(batch);
+    if (merged && appliesToEmptyDocument(merged)) return { batch, merged };
+    const good = batch.length === 1 ? [] : batch.filter((pending) => appliesToEmptyDocument(pending.update));
+    refuse(batch.filter((pending) => !good.includes(pending)));
+    const remerged = good.length > 0 ? merge(good) : null;
+    if (remerged && appliesToEmptyDocument(remerged)) return { batch: good, merged: remerged };
+    refuse(good);
+    return { batch: [], merged: null };
   }
 
   private startStoring(): void {
@@ -153,17 +218,21 @@ export class LiveDocument {
       const update = group.length === 1 ? group[0]!.update : Y.mergeUpdates(group.map((merge) => merge.update));
       const pending = group.flatMap((merge) => merge.batch);
       const actors = new Set(pending.map((entry) => entry.actorId));
+      const bytes = pending.reduce((total, entry) => total + entry.update.byteLength, 0);
       try {
         await this.outlets.store(this.id, update, actors.size === 1 ? pending[0]!.actorId : null);
       } catch (error) {
         for (const merge of group) this.inFlight.delete(merge.update);
-        this.storedBytes -= pending.reduce((total, entry) => total + entry.update.byteLength, 0);
+        this.storedBytes -= bytes;
+        this.pendingBytes -= bytes;
         pending.forEach((entry) => entry.reject(error));
         continue;
       }
+      this.pendingBytes -= bytes;
       for (const merge of group) this.inFlight.delete(merge.update);
       this.sinceCompaction += 1;
-      Y.applyUpdate(this.doc, update, STORED_ORIGIN);
+      // Stored is durable: the senders get their acks even if applying failed (then reported).
+      this.applySafely(update);
       pending.forEach((entry) => entry.resolve());
     }
   }

@@ -20,20 +20,33 @@ export interface StoredDocument {
   logLength: number;
 }
 
-/** Reads everything stored for a document. */
+/**
+ * Reads everything stored for a document, in one statement, so one database snapshot: the snapshot
+ * and the log read separately (two pool connections) could straddle a compaction's commit and miss
+ * the rows it merged into the snapshot and deleted.
+ */
 export async function loadStoredDocument(db: DbOrTx, documentId: string): Promise<StoredDocument> {
-  const [snapshotRows, logRows] = await Promise.all([
-    db.select({ state: documentSnapshots.state }).from(documentSnapshots).where(eq(documentSnapshots.documentId, documentId)),
-    db
-      .select({ update: documentUpdates.update })
-      .from(documentUpdates)
-      .where(eq(documentUpdates.documentId, documentId))
-      .orderBy(asc(documentUpdates.id)),
-  ]);
-  const updates = [...snapshotRows.map((row) => row.state), ...logRows.map((row) => row.update)].map(
-    (buffer) => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength),
-  );
-  return { updates, bytes: updates.reduce((total, update) => total + update.byteLength, 0), logLength: logRows.length };
+  const result = await db.execute<{ data: Buffer; logged: boolean }>(sql`
+    select ${documentSnapshots.state} as data, false as logged, 0::bigint as position from ${documentSnapshots}
+      where ${documentSnapshots.documentId} = ${documentId}
+    union all
+    select ${documentUpdates.update}, true, ${documentUpdates.id} from ${documentUpdates}
+      where ${documentUpdates.documentId} = ${documentId}
+    order by logged, position`);
+  const updates = result.rows.map(({ data }) => new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  return {
+    updates,
+    bytes: updates.reduce((total, update) => total + update.byteLength, 0),
+    logLength: result.rows.filter((row) => row.logged).length,
+  };
+}
+
+/** What a document takes in storage now (snapshot + log), as the size limit counts it. */
+export async function measureStoredBytes(db: DbOrTx, documentId: string): Promise<number> {
+  const result = await db.execute<{ bytes: string | number }>(sql`
+    select coalesce((select sum(octet_length(${documentUpdates.update})) from ${documentUpdates} where ${documentUpdates.documentId} = ${documentId}), 0)
+         + coalesce((select octet_length(${documentSnapshots.state}) from ${documentSnapshots} where ${documentSnapshots.documentId} = ${documentId}), 0) as bytes`);
+  return Number(result.rows[0]?.bytes ?? 0);
 }
 
 /**

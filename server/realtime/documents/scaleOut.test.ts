@@ -60,4 +60,22 @@ describe('one worksheet across three server processes', () => {
     }
     expect(localText).toContain('burst 19|');
   });
+
+  it('shows who is here across processes, stamped with their real name, and clears them when they leave', async () => {
+    const panel = await buildPanel(stack.database.db, servers[0]!.url, { reviewers: 2 });
+    const [alice, bob] = panel.reviewers;
+    const onFirst = await openProvider(servers[0]!.url, alice!.cookie, panel.documentId);
+    const onSecond = await openProvider(servers[1]!.url, bob!.cookie, panel.documentId);
+    closers.push(onFirst.close, onSecond.close);
+
+    onFirst.provider.awareness.setLocalState({ user: { name: 'Somebody Else' }, cursor: { anchor: 1, head: 2 } });
+    const seen = await eventually(() => onSecond.provider.awareness.getStates().get(onFirst.provider.doc.clientID));
+    expect(seen).toMatchObject({ user: { id: alice!.user.id, name: 'Reviewer 1' }, cursor: { anchor: 1, head: 2 } });
+    onSecond.provider.awareness.setLocalState({ cursor: { anchor: 5, head: 5 } });
+    await eventually(() => onFirst.provider.awareness.getStates().get(onSecond.provider.doc.clientID) as object | undefined);
+    expect(onFirst.provider.awareness.getStates().get(onSecond.provider.doc.clientID)).toMatchObject({ user: { name: 'Reviewer 2' } });
+
+    onFirst.socket.disconnect();
+    await eventually(() => !onSecond.provider.awareness.getStates().has(onFirst.provider.doc.clientID) || undefined);
+  });
 });
