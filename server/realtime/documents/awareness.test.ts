@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeAwarenessUpdate } from 'y-protocols/awareness';
 import { presenceColour } from '../../../shared/worksheet.ts';
+import { PRESENCE_BURST } from './awareness.ts';
 import { buildPanel, emitAck, openProvider } from '../../../test/support/documents.ts';
 import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
 import { eventually } from '../../../test/support/wait.ts';
@@ -41,5 +42,23 @@ describe('document presence (awareness)', () => {
     first.socket.disconnect();
     await eventually(() => !second.provider.awareness.getStates().has(first.provider.doc.clientID) || undefined);
     await eventually(() => !late.provider.awareness.getStates().has(first.provider.doc.clientID) || undefined);
+  });
+
+  it('passes on a flood of presence changes at a bounded rate, and the latest always arrives', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
+    const [alice, bob] = panel.reviewers;
+    const flooder = await openProvider(stack.url, alice!.cookie, panel.documentId);
+    const watcher = await openProvider(stack.url, bob!.cookie, panel.documentId);
+    closers.push(flooder.close, watcher.close);
+    let broadcasts = 0;
+    watcher.socket.on('doc.awareness', () => (broadcasts += 1));
+
+    const changes = 5 * PRESENCE_BURST;
+    for (let index = 1; index <= changes; index++) flooder.provider.awareness.setLocalStateField('cursor', { anchor: index, head: index });
+    const cursorSeen = () => (watcher.provider.awareness.getStates().get(flooder.provider.doc.clientID) as { cursor?: { anchor: number } } | undefined)?.cursor?.anchor;
+    await eventually(() => cursorSeen() === changes || undefined);
+    // The burst, plus what the rate allowed while the rest arrived — far fewer than one per change.
+    expect(broadcasts).toBeLessThan(changes);
+    expect(broadcasts).toBeGreaterThanOrEqual(PRESENCE_BURST);
   });
 });

@@ -66,6 +66,18 @@ export function stampAwarenessUpdate(update: Uint8Array, who: PresenceIdentity):
   return { update: encoding.toUint8Array(encoder), clientIds: entries.map((entry) => entry.clientId) };
 }
 
+/** Presence changes a socket may make per second, sustained, and in a burst (see DocumentPresence.apply). */
+export const PRESENCE_RATE = 20;
+export const PRESENCE_BURST = 40;
+
+interface PresenceBucket {
+  tokens: number;
+  at: number;
+  /** The latest update that arrived over the rate, applied when the bucket allows. */
+  waiting: { update: Uint8Array; clientIds: readonly number[] } | null;
+  timer: NodeJS.Timeout | null;
+}
+
 /** Origin of changes relayed from another server process. */
 const REMOTE = Symbol('remote presence');
 
@@ -84,6 +96,7 @@ export interface PresenceChange {
 export class DocumentPresence {
   readonly awareness: Awareness;
   private readonly owners = new Map<number, string | typeof REMOTE>();
+  private readonly buckets = new Map<string, PresenceBucket>();
 
   constructor(doc: Y.Doc, onChange: (change: PresenceChange) => void) {
     this.awareness = new Awareness(doc);
@@ -115,15 +128,57 @@ export class DocumentPresence {
     applyAwarenessUpdate(this.awareness, update, REMOTE);
   }
 
-  /** Applies a socket's (stamped) update; refuses client ids another socket owns. */
+  /**
+   * Applies a socket's (stamped) update; refuses client ids another socket owns. A socket may change
+   * its presence PRESENCE_RATE times a second (bursts of PRESENCE_BURST): beyond that its latest
+   * update waits and goes out when allowed, replacing any that waited before (a presence update
+   * carries the whole state), so a flood costs the room a few broadcasts a second and the last
+   * cursor position still arrives.
+   */
   apply(socketId: string, update: Uint8Array, clientIds: readonly number[]): void {
     for (const clientId of clientIds) {
       const owner = this.owners.get(clientId);
       if (owner !== undefined && owner !== socketId) throw errors.forbidden('That presence belongs to another connection.');
       if (clientId === this.awareness.clientID) throw errors.forbidden('That presence belongs to the server.');
     }
+    const bucket = this.refilled(socketId);
+    if (bucket.tokens >= 1 && !bucket.waiting) {
+      bucket.tokens -= 1;
+      this.applyNow(socketId, update, clientIds);
+      return;
+    }
+    bucket.waiting = { update, clientIds };
+    bucket.timer ??= setTimeout(() => this.applyWaiting(socketId), ((1 - bucket.tokens) / PRESENCE_RATE) * 1000);
+  }
+
+  private applyNow(socketId: string, update: Uint8Array, clientIds: readonly number[]): void {
     for (const clientId of clientIds) this.owners.set(clientId, socketId);
     applyAwarenessUpdate(this.awareness, update, socketId);
+  }
+
+  private refilled(socketId: string): PresenceBucket {
+    const now = performance.now();
+    let bucket = this.buckets.get(socketId);
+    if (!bucket) {
+      bucket = { tokens: PRESENCE_BURST, at: now, waiting: null, timer: null };
+      this.buckets.set(socketId, bucket);
+    }
+    bucket.tokens = Math.min(PRESENCE_BURST, bucket.tokens + ((now - bucket.at) / 1000) * PRESENCE_RATE);
+    bucket.at = now;
+    return bucket;
+  }
+
+  private applyWaiting(socketId: string): void {
+    const bucket = this.buckets.get(socketId);
+    if (!bucket) return;
+    bucket.timer = null;
+    const waiting = bucket.waiting;
+    bucket.waiting = null;
+    if (!waiting) return;
+    this.refilled(socketId).tokens -= 1;
+    // Ownership was checked when it arrived; a client id another socket took meanwhile stays theirs.
+    if (waiting.clientIds.some((clientId) => (this.owners.get(clientId) ?? socketId) !== socketId)) return;
+    this.applyNow(socketId, waiting.update, waiting.clientIds);
   }
 
   /** Every state known, for a joining client. */
@@ -133,12 +188,17 @@ export class DocumentPresence {
 
   /** Removes every state a socket set (it left or disconnected); the change is broadcast like any other. */
   removeSocket(socketId: string): void {
+    const bucket = this.buckets.get(socketId);
+    if (bucket?.timer) clearTimeout(bucket.timer);
+    this.buckets.delete(socketId);
     const clientIds = [...this.owners].filter(([, owner]) => owner === socketId).map(([clientId]) => clientId);
     for (const clientId of clientIds) this.owners.delete(clientId);
     if (clientIds.length > 0) removeAwarenessStates(this.awareness, clientIds, null);
   }
 
   destroy(): void {
+    for (const bucket of this.buckets.values()) if (bucket.timer) clearTimeout(bucket.timer);
+    this.buckets.clear();
     this.awareness.destroy();
   }
 }
