@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
+import * as Y from 'yjs';
 import { documentLimits } from '../../../shared/realtime/documents.ts';
 import { encodeSyncStep1, encodeSyncUpdate } from '../../../shared/realtime/syncMessages.ts';
 import { documentUpdates } from '../../db/schema.ts';
@@ -93,6 +94,29 @@ describe('document limits', () => {
     expect(await emitAck(attacker, 'doc.update', { documentId: panel.documentId, sync: good.sync, clientUpdateId: 'ok' })).toEqual({ ok: true, data: { clientUpdateId: 'ok' } });
     await eventually(() => peer!.provider.doc.getText('probe').toString() === 'valid after garbage' || undefined);
     expect(await storedRows(panel.documentId)).toHaveLength(2);
+  });
+
+  it('refuses an update that applies to an empty document but would throw on this one', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
+    const writer = await joinedSocket(panel.reviewers[0]!.cookie, panel.documentId);
+    const peer = await openProvider(stack.url, panel.reviewers[1]!.cookie, panel.documentId);
+    sockets.push(peer.socket);
+    // Client 1 writes "hello world"; the second update (client 12) sits after "hello" with a right
+    // origin ahead of itself in its own clock. Alone it only waits for client 1; after it, it throws.
+    const hello = new Uint8Array(Buffer.from('AQEBAAQBBXByb2JlC2hlbGxvIHdvcmxkAA==', 'base64'));
+    const forward = new Uint8Array(Buffer.from('AQEMAMQBBAwFAmFiAA==', 'base64'));
+    expect(() => Y.applyUpdate(new Y.Doc(), forward)).not.toThrow();
+    const withHello = new Y.Doc();
+    Y.applyUpdate(withHello, hello);
+    expect(() => Y.applyUpdate(withHello, forward)).toThrow();
+
+    expect(await emitAck(writer, 'doc.update', { documentId: panel.documentId, sync: encodeSyncUpdate(hello), clientUpdateId: 'h' })).toMatchObject({ ok: true });
+    const refused = await emitAck(writer, 'doc.update', { documentId: panel.documentId, sync: encodeSyncUpdate(forward), clientUpdateId: 'f' });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    expect(await storedRows(panel.documentId)).toHaveLength(1);
+    peer.provider.doc.getText('probe').insert(11, '!');
+    await eventually(() => peer.provider.status === 'saved' || undefined);
+    expect(peer.provider.doc.getText('probe').toString()).toBe('hello world!');
   });
 
   it('limits the connections one user may hold', async () => {

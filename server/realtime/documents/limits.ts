@@ -26,12 +26,31 @@ export function assertDocumentRoom(config: DocumentLimitConfig, storedBytes: num
   }
 }
 
-/** Refuses bytes that are not a Yjs update: they are decoded in full before anything is stored or applied. */
+/**
+ * Refuses bytes that are not a Yjs update, before anything is stored or applied: they are decoded in
+ * full, and every item may refer to an earlier item of its own client only (its origin, right origin
+ * or parent). Yjs checks that other clients' items it refers to are present (else the item waits)
+ * but takes its own client's for granted, and a reference ahead of the item itself makes
+ * `Y.applyUpdate` throw once the item's other dependencies are present — on the live document, not
+ * on an empty one. Yjs never writes such an item. (The rest of what decodes but does not apply is
+ * caught by applying each broadcast to an empty document: `appliesToEmptyDocument`.)
+ */
 export function assertYjsUpdate(update: Uint8Array): void {
+  let structs: ReturnType<typeof Y.decodeUpdate>['structs'];
   try {
-    Y.decodeUpdate(update);
+    structs = Y.decodeUpdate(update).structs;
   } catch (error) {
     throw errors.validation([{ path: 'update', message: `not a Yjs update (${error instanceof Error ? error.message : 'undecodable'})` }]);
+  }
+  for (const struct of structs) {
+    if (!(struct instanceof Y.Item)) continue;
+    const { client, clock } = struct.id;
+    const parent = struct.parent instanceof Y.ID ? struct.parent : null;
+    for (const reference of [struct.origin, struct.rightOrigin, parent]) {
+      if (reference && reference.client === client && reference.clock >= clock) {
+        throw errors.validation([{ path: 'update', message: 'not a Yjs update (an item refers to a later item of its own client)' }]);
+      }
+    }
   }
 }
 
