@@ -55,9 +55,9 @@ export function assertYjsUpdate(update: Uint8Array): void {
 }
 
 /**
- * Whether an update applies to an empty scratch document. Some byte strings decode but make
- * `Y.applyUpdate` throw (an item whose origin lies ahead of it in its own client's clock, say):
- * broadcast, they would break the other clients' documents, and stored, every later load. Structs
+ * Whether an update applies to an empty scratch document. Some byte strings pass `Y.decodeUpdate`,
+ * which reads leniently, and still make `Y.applyUpdate` throw even on an empty document: broadcast,
+ * they would break the other clients' documents, and stored, every later load. Structs
  * that wait for others the scratch document lacks are simply left pending there, as they would be in
  * a real one. A Y.Doc per check is not free (allocations, 5–20 µs), so documents check each
  * broadcast's merge, not each update (see LiveDocument).
