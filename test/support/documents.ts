@@ -2,6 +2,7 @@ import { io } from 'socket.io-client';
 import * as Y from 'yjs';
 import { DocumentProvider, type DocumentSocket } from '../../app/lib/realtime/worksheet/provider.ts';
 import type { Database } from '../../server/db/client.ts';
+import { documentUpdates } from '../../server/db/schema.ts';
 import type { ErrorBody } from '../../shared/errors.ts';
 import { toBytes, worksheetDocumentId, type WireBytes } from '../../shared/realtime/documents.ts';
 import type { ClientToServerEvents } from '../../shared/realtime/events.ts';
@@ -17,6 +18,15 @@ import { eventually } from './wait.ts';
  * ("Unexpected case"): an item's origin lies ahead of it in its own client's clock.
  */
 export const UNAPPLIABLE_UPDATE = 'AQbZtOOiBQAEAQF0Amhlgdm046IFbwOE2bSgogUEBiB3b3IfZCgBAW0BYQF2AQF4fQEIAQFhAn0BfQKH2bTjogUNAQHZtOOiBQECAw==';
+
+/** Stores a document's log as `edits` one-character updates (one row each): a document that takes a while to load. */
+export async function storeLongLog(db: Database, documentId: string, edits = 4000): Promise<void> {
+  const writer = new Y.Doc();
+  const updates: Uint8Array[] = [];
+  writer.on('update', (update: Uint8Array) => updates.push(update));
+  for (let index = 0; index < edits; index++) writer.getText('notes-probe').insert(index, 'x');
+  await db.insert(documentUpdates).values(updates.map((update) => ({ documentId, update: Buffer.from(update) })));
+}
 
 export type AckResponse<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
 type AckData<E extends keyof ClientToServerEvents> =

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import * as Y from 'yjs';
 import type { DocRevokedEvent } from '../../../shared/realtime/documents.ts';
 import { conflictDeclarations, documentUpdates, evaluations, panelSeats } from '../../db/schema.ts';
-import { buildPanel, connectSocket, emitAck, textEdit } from '../../../test/support/documents.ts';
+import { buildPanel, connectSocket, emitAck, storeLongLog, textEdit } from '../../../test/support/documents.ts';
 import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
 import { ApiClient } from '../../../test/support/http.ts';
 import { eventually } from '../../../test/support/wait.ts';
@@ -108,11 +107,7 @@ describe('document access (shared policy, checked on every update)', () => {
   it('refuses a join whose seat is removed while the worksheet is still loading', async () => {
     const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
     // A long update log, so that reading the worksheet takes a while.
-    const writer = new Y.Doc();
-    const updates: Uint8Array[] = [];
-    writer.on('update', (update: Uint8Array) => updates.push(update));
-    for (let index = 0; index < 4000; index++) writer.getText('notes-probe').insert(index, 'x');
-    await stack.database.db.insert(documentUpdates).values(updates.map((update) => ({ documentId: panel.documentId, update: Buffer.from(update) })));
+    await storeLongLog(stack.database.db, panel.documentId);
     const socket = await socketFor(panel.reviewers[0]!.cookie);
     const leaked: unknown[] = [];
     socket.on('doc.update', (event) => leaked.push(event));

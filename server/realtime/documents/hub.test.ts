@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { documentSnapshots, documentUpdates } from '../../db/schema.ts';
 import { encodeSyncStep1 } from '../../../shared/realtime/syncMessages.ts';
-import { buildPanel, connectSocket, emitAck, openProvider } from '../../../test/support/documents.ts';
+import { buildPanel, connectSocket, emitAck, openProvider, storeLongLog } from '../../../test/support/documents.ts';
 import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
 import { eventually } from '../../../test/support/wait.ts';
 import { appendUpdate } from './persistence.ts';
@@ -60,11 +60,7 @@ describe('document hub: loading, compaction and idle unload', () => {
     expect([...hub().loadedIds, ...hub().loadingIds]).not.toContain(panel.documentId);
 
     // A long log, so the document is still loading when the connection closes.
-    const writer = new Y.Doc();
-    const updates: Uint8Array[] = [];
-    writer.on('update', (update: Uint8Array) => updates.push(update));
-    for (let index = 0; index < 4000; index++) writer.getText('notes-probe').insert(index, 'x');
-    await stack.database.db.insert(documentUpdates).values(updates.map((update) => ({ documentId: panel.documentId, update: Buffer.from(update) })));
+    await storeLongLog(stack.database.db, panel.documentId);
     void emitAck(socket, 'doc.join', { documentId: panel.documentId });
     await eventually(() => hub().loadingIds.includes(panel.documentId) || undefined, 2000, 1);
     socket.disconnect();
