@@ -58,7 +58,7 @@ export async function startServer(
   const httpServer = createServer(createHttpApp(app, { pages, isShuttingDown: () => shuttingDown }));
   const adapterRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   adapterRedis.on('error', (error) => logger.warn({ err: error }, 'socket.io adapter redis error'));
-  const io = attachRealtime(app, httpServer, adapterRedis, prefix);
+  const { io, relay } = attachRealtime(app, httpServer, adapterRedis, prefix);
   const jobEvents = relayJobEvents(app, config.REDIS_URL, prefix);
 
   await new Promise<void>((resolveListen, reject) => {
@@ -94,6 +94,7 @@ export async function startServer(
       // Queued document updates are stored (and acked) before the sockets go.
       await bounded(app.documents?.close() ?? Promise.resolve(), logger, 'documents');
       await bounded(io.close(), logger, 'socket.io');
+      relay.close();
       httpServer.closeAllConnections();
       await bounded(jobEvents.close(), logger, 'queue events');
       await bounded(queues.close(), logger, 'queues');

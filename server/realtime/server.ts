@@ -7,6 +7,7 @@ import { enqueueDocumentCompaction } from '../queues/queues.ts';
 import { socketAuth } from './auth.ts';
 import { DocumentHub } from './documents/hub.ts';
 import { limitConnectionsPerUser } from './documents/limits.ts';
+import { createDocumentRelay, type DocumentRelay } from './documents/relay.ts';
 import { recheckRecoveredEvaluationRooms } from './evaluationRoom.ts';
 import { createNotifier, type QuorumIo } from './notifier.ts';
 import { recheckRestoredSessions } from './recovery.ts';
@@ -17,7 +18,7 @@ import { registerSocketHandlers } from './registry.ts';
  * process through the Redis Streams adapter: unlike the pub/sub adapters it resumes the stream after
  * a Redis blip without losing packets, and it stores sessions for connection state recovery.
  */
-export function attachRealtime(app: AppContext, httpServer: HttpServer, adapterClient: Redis, prefix: string): QuorumIo {
+export function attachRealtime(app: AppContext, httpServer: HttpServer, adapterClient: Redis, prefix: string): { io: QuorumIo; relay: DocumentRelay } {
   const io: QuorumIo = new Server(httpServer, {
     serveClient: false,
     maxHttpBufferSize: 1_000_000,
@@ -32,30 +33,36 @@ export function attachRealtime(app: AppContext, httpServer: HttpServer, adapterC
   io.use(limitConnectionsPerUser(app.config));
   io.on('connection', (socket) => registerSocketHandlers(app, socket));
   app.notify = createNotifier(io);
+  // The adapter's client publishes relays too: with no retry limit, what is sent while Redis is away goes once it is back.
+  const relay = createDocumentRelay({ publisher: adapterClient, channel: `${prefix}:documents`, logger: app.logger });
   app.documents = new DocumentHub({
     io,
     db: app.db,
     logger: app.logger,
     config: app.config,
     requestCompaction: (documentId) => enqueueDocumentCompaction(app.queues, documentId),
+    relay,
   });
-  relayDocumentsAcrossProcesses(io, app.documents, app);
-  return io;
+  relayDocumentsAcrossProcesses(relay, app.documents, app);
+  return { io, relay };
 }
 
 /**
  * Every process holding a document applies the updates other processes stored and the presence
- * changes of their sockets, and re-checks its sockets when access changes elsewhere. The streams adapter resumes after a Redis blip without
- * losing these messages; a process that never held the document reads it from the database.
+ * changes of their sockets, and re-checks its sockets when access changes elsewhere. Each time
+ * the relay's subscription is (again) in place, the held documents catch up from storage: what was
+ * published during a break is lost, but every relayed update was stored first. A process that
+ * does not hold the document reads it from storage when it loads it.
  */
-function relayDocumentsAcrossProcesses(io: QuorumIo, hub: DocumentHub, app: AppContext): void {
-  io.on('doc.stored', ({ documentId, update }) => {
-    hub.applyStoredUpdate(documentId, update instanceof Uint8Array ? update : new Uint8Array(update));
-  });
-  io.on('doc.presence', ({ documentId, update }) => {
-    hub.applyRemotePresence(documentId, update instanceof Uint8Array ? update : new Uint8Array(update));
-  });
-  io.on('doc.recheck', ({ evaluationId }) => {
-    hub.recheckAccess(evaluationId).catch((error: unknown) => app.logger.warn({ err: error, evaluationId }, 'access re-check failed'));
+function relayDocumentsAcrossProcesses(relay: DocumentRelay, hub: DocumentHub, app: AppContext): void {
+  relay.listen({
+    message: (message) => {
+      if (message.type === 'stored') hub.applyStoredUpdate(message.documentId, message.update);
+      else if (message.type === 'presence') hub.applyRemotePresence(message.documentId, message.update);
+      else hub.recheckAccess(message.evaluationId).catch((error: unknown) => app.logger.warn({ err: error, evaluationId: message.evaluationId }, 'access re-check failed'));
+    },
+    subscribed: () => {
+      hub.catchUp().catch((error: unknown) => app.logger.warn({ err: error }, 'document catch-up failed'));
+    },
   });
 }

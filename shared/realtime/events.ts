@@ -54,12 +54,5 @@ export interface ClientToServerEvents {
   'doc.leave': (payload: DocLeavePayload, ack: Ack<null>) => void;
 }
 
-/** Events between server processes (through the Socket.IO cluster adapter), never seen by clients. */
-export interface InterServerEvents {
-  /** A document update another process stored: apply it and send it to local sockets. */
-  'doc.stored': (event: { documentId: string; update: Uint8Array }) => void;
-  /** Re-check every local socket in an evaluation's documents (a seat removed, a conflict declared, a phase change). */
-  'doc.recheck': (event: { evaluationId: string }) => void;
-  /** A presence change from sockets on another process: apply it and send it to local sockets. */
-  'doc.presence': (event: { documentId: string; update: Uint8Array }) => void;
-}
+/** Events between server processes through Socket.IO: none. Server processes talk about documents over their own relay (shared/realtime/relay.ts), not `serverSideEmit`. */
+export type InterServerEvents = Record<never, never>;

@@ -15,6 +15,7 @@ import { stampAwarenessUpdate } from './awareness.ts';
 import { assertAwarenessSize, assertDocumentRoom, assertUpdateSize, assertYjsUpdate } from './limits.ts';
 import { LiveDocument, type DocumentOutlets } from './liveDocument.ts';
 import { appendUpdate, buildDoc, loadStoredDocument, measureStoredBytes } from './persistence.ts';
+import type { DocumentRelay } from './relay.ts';
 import { answerSyncStep1 } from './sync.ts';
 
 export interface DocumentHubOptions {
@@ -24,6 +25,8 @@ export interface DocumentHubOptions {
   config: Pick<Config, 'DOC_MAX_UPDATE_BYTES' | 'DOC_MAX_BYTES' | 'DOC_MAX_CONNECTIONS_PER_USER' | 'DOC_IDLE_UNLOAD_MS' | 'DOC_COMPACT_EVERY' | 'DOC_ACCESS_TTL_MS' | 'DOC_BATCH_MS'>;
   /** Asks for a compaction job (after DOC_COMPACT_EVERY stored updates, and on unload). */
   requestCompaction: (documentId: string) => Promise<void>;
+  /** Tells the other server processes (stored updates, presence, access re-checks). */
+  relay: Pick<DocumentRelay, 'send'>;
 }
 
 const socketData = (socket: Socket) => socket.data as SocketData;
@@ -58,12 +61,12 @@ export class DocumentHub {
   constructor(options: DocumentHubOptions) {
     this.options = options;
     this.subjects = createSubjectLoader(options.db, options.config.DOC_ACCESS_TTL_MS);
-    const { io } = options;
+    const { io, relay } = options;
     this.outlets = {
       store: async (documentId, update, actorId) => {
         await appendUpdate(options.db, documentId, update, actorId);
         // Other server processes holding this document apply it too (see relayDocumentsAcrossProcesses).
-        io.serverSideEmit('doc.stored', { documentId, update });
+        relay.send({ type: 'stored', documentId, update });
       },
       broadcast: (documentId, update, except) => {
         const target = io.local.to(rooms.document(documentId));
@@ -75,7 +78,7 @@ export class DocumentHub {
         const target = io.local.to(rooms.document(documentId));
         (except ? target.except(except) : target).emit('doc.awareness', { documentId, update: toWire(update) });
       },
-      relayAwareness: (documentId, update) => io.serverSideEmit('doc.presence', { documentId, update }),
+      relayAwareness: (documentId, update) => relay.send({ type: 'presence', documentId, update }),
       badUpdate: (documentId, error) => options.logger.error({ err: error, documentId }, 'stored document update does not apply'),
     };
   }
@@ -218,8 +221,26 @@ export class DocumentHub {
 
   /** Re-checks access on every server process: this one now, the others through the cluster adapter. */
   async recheckAccessEverywhere(evaluationId: string): Promise<number> {
-    this.options.io.serverSideEmit('doc.recheck', { evaluationId });
+    this.options.relay.send({ type: 'recheck', evaluationId });
     return this.recheckAccess(evaluationId);
+  }
+
+  /**
+   * After a break in the relay between processes (Redis restarted, a connection dropped), stored
+   * updates and access changes of other processes may have been missed: every document held here
+   * reads storage again, applies what it lacked (sent on to its sockets), and re-checks access.
+   */
+  async catchUp(): Promise<void> {
+    await Promise.allSettled([...this.loading.values()]);
+    for (const live of [...this.documents.values()]) {
+      try {
+        const stored = await loadStoredDocument(this.options.db, live.id);
+        if (this.documents.get(live.id) === live) live.catchUp(stored.updates, stored.bytes);
+        await this.recheckAccess(live.ref.evaluationId);
+      } catch (error) {
+        this.options.logger.warn({ err: error, documentId: live.id }, 'could not catch up on a document');
+      }
+    }
   }
 
   /** Applies a presence change relayed from another process and sends it to local sockets in the room. */

@@ -158,4 +158,27 @@ describe('LiveDocument storage (group commit)', () => {
     live.remeasured(70);
     expect(live.storedBytes).toBe(70);
   });
+
+  it('catches up from storage: applies what it lacked, sends only that to the room, and takes the stored size', () => {
+    const { outlets, broadcasts } = controlledOutlets();
+    const author = new Y.Doc();
+    const known = edit(author, 'known ');
+    const live = new LiveDocument({ id: 'worksheet:c', ref: { kind: 'worksheet', evaluationId: 'c' }, doc: new Y.Doc(), storedBytes: known.byteLength, logLength: 1, outlets });
+    Y.applyUpdate(live.doc, known);
+
+    // Nothing missed: nothing sent.
+    live.catchUp([known], known.byteLength);
+    expect(broadcasts).toHaveLength(0);
+
+    // Two updates stored elsewhere whose relays never came (an insert and a deletion).
+    const missedInsert = edit(author, 'missed');
+    let missedDelete: Uint8Array | null = null;
+    author.once('update', (update: Uint8Array) => (missedDelete = update));
+    author.getText('notes').delete(0, 'known '.length);
+    live.catchUp([known, missedInsert, missedDelete!], 500);
+    expect(live.doc.getText('notes').toString()).toBe('missed');
+    expect(broadcasts).toHaveLength(1);
+    expect(textOf([known, broadcasts[0]!])).toBe('missed');
+    expect(live.storedBytes).toBe(500);
+  });
 });

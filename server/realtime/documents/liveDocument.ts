@@ -112,6 +112,23 @@ export class LiveDocument {
     if (this.applySafely(update)) this.outlets.broadcast(this.id, update, null);
   }
 
+  /**
+   * Applies everything storage holds (`updates`, measuring `bytes`) that the Y.Doc lacks — relays
+   * missed while the link between processes was down — and sends what was new to every local socket.
+   */
+  catchUp(updates: readonly Uint8Array[], bytes: number): void {
+    const missed: Uint8Array[] = [];
+    const collect = (update: Uint8Array) => missed.push(update);
+    this.doc.on('update', collect);
+    try {
+      for (const update of updates) this.applySafely(update);
+    } finally {
+      this.doc.off('update', collect);
+    }
+    this.remeasured(bytes);
+    if (missed.length > 0) this.outlets.broadcast(this.id, Y.mergeUpdates(missed), null);
+  }
+
   /** Applies a stored update to the Y.Doc; one that throws is reported, never thrown into the caller (a relay, the store loop). */
   private applySafely(update: Uint8Array): boolean {
     try {
