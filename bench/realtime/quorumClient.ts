@@ -50,7 +50,7 @@ function connectOverWire(options: QuorumClientOptions): BenchClient {
     const ack = await socket.request<Ack<unknown>>('doc.join', joinPayload(options.documentId));
     if (!ack.ok) throw new Error(`join refused: ${ack.error?.code}`);
   });
-  socket.on('doc.update', (event) => readBroadcast(options, event as DocUpdateEvent));
+  if (options.onUpdate) socket.on('doc.update', (event) => readBroadcast(options, event as DocUpdateEvent));
   return {
     ready,
     send: async (update) => {

@@ -56,6 +56,9 @@ export function connectWire(url: string, cookie: string): WireSocket {
     let idEnd = at;
     while (idEnd < frame.length && frame.charCodeAt(idEnd) >= 48 && frame.charCodeAt(idEnd) <= 57) idEnd++;
     const id = idEnd > at ? Number(frame.slice(at, idEnd)) : null;
+    // An event nobody here listens to (a broadcast to a client that does not sample latency) is
+    // not parsed, as the Hocuspocus client reads only its frame header then.
+    if (type === SIO_EVENT && !listeners.has(frame.slice(idEnd + 2, frame.indexOf('"', idEnd + 2)))) return;
     const body = frame.length > idEnd ? (JSON.parse(frame.slice(idEnd)) as unknown) : null;
     if (type === SIO_CONNECT) return accept();
     if (type === SIO_CONNECT_ERROR) return refuse(new Error(`connection refused: ${JSON.stringify(body)}`));

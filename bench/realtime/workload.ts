@@ -30,31 +30,53 @@ export interface WorkloadResult {
   storageCpuPercent: number;
   /** CPU of this load driver (all clients) while the workload ran: the clients' cost, same cores. */
   driverCpuPercent: number;
+  /** Broadcasts a second one client received (each is one socket write per client, the bulk of a server's CPU). */
+  broadcastsPerSecond: number;
 }
 
 /** Clients that decode every broadcast for latency; the rest only read their sockets (and skip decoding). */
 const SAMPLERS = 10;
 
-/** N clients on one document, each inserting `rate` times a second for `seconds`. */
-export async function runWorkload(target: Target, clients: number, rate: number, seconds: number): Promise<WorkloadResult> {
+/**
+ * N clients on one document, each inserting `rate` times a second: `warmupSeconds` unmeasured (the
+ * first edits right after N clients joined), then `seconds` measured. Only edits sent after the
+ * warm-up count: their propagation and ack latencies, and the processes' CPU meanwhile (peak memory
+ * counts the warm-up too).
+ */
+export async function runWorkload(target: Target, clients: number, rate: number, seconds: number, warmupSeconds = 0): Promise<WorkloadResult> {
   const log = new SendLog();
   const latencies: number[] = [];
   const ackLatencies: number[] = [];
+  let broadcasts = 0;
+  let measuring = false;
   const connected: BenchClient[] = [];
   const documentName = target.nextDocument();
   for (let index = 0; index < clients; index++) {
     const sampler = index < SAMPLERS;
-    const onUpdate = sampler ? (update: Uint8Array) => latencies.push(...log.latencies(update, performance.now())) : null;
+    const onUpdate = sampler
+      ? (update: Uint8Array) => {
+          if (index === 0 && measuring) broadcasts++;
+          latencies.push(...log.latencies(update, performance.now()));
+        }
+      : null;
     connected.push(target.connect(index, documentName, onUpdate));
   }
   await allReady(connected);
-  const watcher = watchProcesses(target.pids);
-  const storageWatcher = watchProcesses(target.storagePids ?? []);
-  const driverStarted = { cpu: process.cpuUsage(), at: performance.now() };
   const writers = connected.map((_, index) => new Writer(`paragraph-${index}`));
   let sent = 0;
   let acked = 0;
-  const deadline = performance.now() + seconds * 1000;
+  // Memory is watched from the first edit (the warm-up's peak counts); CPU over the measured seconds.
+  const memoryWatcher = watchProcesses(target.pids);
+  const measuredFrom = performance.now() + warmupSeconds * 1000;
+  const deadline = measuredFrom + seconds * 1000;
+  const measured = sleep(warmupSeconds * 1000).then(() => {
+    measuring = true;
+    return {
+      watcher: watchProcesses(target.pids),
+      storageWatcher: watchProcesses(target.storagePids ?? []),
+      driverStarted: { cpu: process.cpuUsage(), at: performance.now() },
+    };
+  });
   const interval = 1000 / rate;
   await Promise.all(
     connected.map(async (client, index) => {
@@ -65,10 +87,14 @@ export async function runWorkload(target: Target, clients: number, rate: number,
       while (performance.now() < deadline) {
         const started = performance.now();
         const edit = writer.edit();
-        log.record(edit.clientId, edit.clock, started);
-        sent++;
+        const counted = started >= measuredFrom;
+        if (counted) {
+          log.record(edit.clientId, edit.clock, started);
+          sent++;
+        }
         inFlight.push(
           client.send(edit.update).then(() => {
+            if (!counted) return;
             acked++;
             ackLatencies.push(performance.now() - started);
           }),
@@ -78,11 +104,14 @@ export async function runWorkload(target: Target, clients: number, rate: number,
       await Promise.race([Promise.all(inFlight), sleep(5_000)]);
     }),
   );
+  measuring = false;
   await sleep(500);
+  const { watcher, storageWatcher, driverStarted } = await measured;
   const driverCpu = process.cpuUsage(driverStarted.cpu);
   const driverCpuPercent = ((driverCpu.user + driverCpu.system) / 1000 / (performance.now() - driverStarted.at)) * 100;
   const usage = await watcher.stop();
   const storageUsage = await storageWatcher.stop();
+  const memory = await memoryWatcher.stop();
   for (const client of connected) client.close();
   await sleep(300);
   return {
@@ -96,10 +125,11 @@ export async function runWorkload(target: Target, clients: number, rate: number,
     p99: percentile(latencies, 99),
     ackP50: percentile(ackLatencies, 50),
     ackP99: percentile(ackLatencies, 99),
-    peakRssMb: Math.max(...usage.map((entry) => entry.peakRssMb)),
+    peakRssMb: Math.max(...memory.map((entry) => entry.peakRssMb)),
     cpuPercent: usage.reduce((sum, entry) => sum + entry.cpuPercent, 0),
     storageCpuPercent: storageUsage.length > 0 ? storageUsage.reduce((sum, entry) => sum + entry.cpuPercent, 0) : Number.NaN,
     driverCpuPercent,
+    broadcastsPerSecond: broadcasts / seconds,
   };
 }
 
