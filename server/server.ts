@@ -92,9 +92,9 @@ export async function startServer(
       clearInterval(housekeeping);
       // Each step is bounded: a shutdown must finish even when Redis or the database is gone.
       // Queued document updates are stored (and acked) before the sockets go.
+      relay.close();
       await bounded(app.documents?.close() ?? Promise.resolve(), logger, 'documents');
       await bounded(io.close(), logger, 'socket.io');
-      relay.close();
       httpServer.closeAllConnections();
       await bounded(jobEvents.close(), logger, 'queue events');
       await bounded(queues.close(), logger, 'queues');

@@ -61,7 +61,7 @@ function relayDocumentsAcrossProcesses(relay: DocumentRelay, hub: DocumentHub, a
       else if (message.type === 'presence') hub.applyRemotePresence(message.documentId, message.update);
       else hub.recheckAccess(message.evaluationId).catch((error: unknown) => app.logger.warn({ err: error, evaluationId: message.evaluationId }, 'access re-check failed'));
     },
-    subscribed: () => {
+    missed: () => {
       hub.catchUp().catch((error: unknown) => app.logger.warn({ err: error }, 'document catch-up failed'));
     },
   });

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { binarySchema, documentIdSchema } from './documents.ts';
+import { documentIdSchema, fromBase64 } from './documents.ts';
+
+/**
+ * A stored update as base64. A group commit stores everything queued during one insert as one row,
+ * so this may be far larger than one client update: the bound is only against garbage.
+ */
+const storedBytesSchema = z
+  .base64()
+  .max(64 * 1024 * 1024)
+  .transform((text) => fromBase64(text));
 
 /**
  * What server processes tell each other about collaborative documents, over a Redis channel of
@@ -7,9 +16,9 @@ import { binarySchema, documentIdSchema } from './documents.ts';
  */
 export const documentRelaySchema = z.discriminatedUnion('type', [
   /** An update this process stored: every process holding the document applies it and sends it to its sockets. */
-  z.strictObject({ type: z.literal('stored'), documentId: documentIdSchema, update: binarySchema }),
+  z.strictObject({ type: z.literal('stored'), documentId: documentIdSchema, update: storedBytesSchema }),
   /** A presence change of sockets on the sending process. */
-  z.strictObject({ type: z.literal('presence'), documentId: documentIdSchema, update: binarySchema }),
+  z.strictObject({ type: z.literal('presence'), documentId: documentIdSchema, update: storedBytesSchema }),
   /** Access to an evaluation's documents changed (seat removed, conflict declared, phase): re-check local sockets. */
   z.strictObject({ type: z.literal('recheck'), evaluationId: z.uuid() }),
 ]);

@@ -34,6 +34,9 @@ const socketData = (socket: Socket) => socket.data as SocketData;
 /** At the size limit a document's stored size is measured again, at most this often. */
 const REMEASURE_AFTER_MS = 5_000;
 
+/** A catch-up that could not read storage is tried again after this long, doubling up to the maximum. */
+const CATCH_UP_RETRY_MS = { first: 1_000, max: 60_000 };
+
 /** Refuses a client state vector Yjs cannot read, before any document is opened for it. */
 function assertStateVector(stateVector: Uint8Array | undefined): void {
   if (!stateVector || stateVector.byteLength === 0) return;
@@ -57,6 +60,10 @@ export class DocumentHub {
   /** Stored updates relayed while their document was loading: applied once it is loaded. */
   private readonly relayedDuringLoad = new Map<string, Uint8Array[]>();
   private readonly outlets: DocumentOutlets;
+  private closed = false;
+  private catchingUp: Promise<void> | null = null;
+  private nextCatchUp: Promise<void> | null = null;
+  private catchUpRetry: { timer: NodeJS.Timeout | null; delayMs: number } = { timer: null, delayMs: CATCH_UP_RETRY_MS.first };
 
   constructor(options: DocumentHubOptions) {
     this.options = options;
@@ -226,20 +233,57 @@ export class DocumentHub {
   }
 
   /**
-   * After a break in the relay between processes (Redis restarted, a connection dropped), stored
-   * updates and access changes of other processes may have been missed: every document held here
-   * reads storage again, applies what it lacked (sent on to its sockets), and re-checks access.
+   * After a break in the relay between processes (Redis restarted, a connection dropped), access
+   * changes and stored updates of other processes may have been missed: every document held here
+   * re-checks its sockets' access, then reads storage again and sends what it lacked to the sockets
+   * still in its room. One catch-up runs at a time; asked for during one, another follows it (the
+   * running one may have read storage too early). One that could not read storage is tried again,
+   * after 1 s, then 2 s, … up to a minute.
    */
-  async catchUp(): Promise<void> {
+  catchUp(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (!this.catchingUp) {
+      this.catchingUp = this.catchUpOnce().finally(() => (this.catchingUp = null));
+      return this.catchingUp;
+    }
+    this.nextCatchUp ??= this.catchingUp.then(() => {
+      this.nextCatchUp = null;
+      return this.catchUp();
+    });
+    return this.nextCatchUp;
+  }
+
+  private async catchUpOnce(): Promise<void> {
+    if (this.catchUpRetry.timer) clearTimeout(this.catchUpRetry.timer);
+    this.catchUpRetry.timer = null;
     await Promise.allSettled([...this.loading.values()]);
-    for (const live of [...this.documents.values()]) {
+    const held = [...this.documents.values()];
+    // Access first, for every document at once: a socket that lost it must not receive what it missed.
+    const evaluationIds = [...new Set(held.map((live) => live.ref.evaluationId))];
+    const rechecks = await Promise.allSettled(evaluationIds.map((evaluationId) => this.recheckAccess(evaluationId)));
+    let failed = false;
+    rechecks.forEach((outcome, index) => {
+      if (outcome.status === 'fulfilled') return;
+      failed = true;
+      this.options.logger.warn({ err: outcome.reason, evaluationId: evaluationIds[index] }, 'could not re-check document access after a relay break');
+    });
+    for (const live of held) {
+      if (this.closed) return;
+      if (this.documents.get(live.id) !== live) continue;
       try {
         const stored = await loadStoredDocument(this.options.db, live.id);
         if (this.documents.get(live.id) === live) live.catchUp(stored.updates, stored.bytes);
-        await this.recheckAccess(live.ref.evaluationId);
       } catch (error) {
-        this.options.logger.warn({ err: error, documentId: live.id }, 'could not catch up on a document');
+        failed = true;
+        this.options.logger.warn({ err: error, documentId: live.id }, 'could not catch up on a document after a relay break');
       }
+    }
+    if (!failed) {
+      this.catchUpRetry.delayMs = CATCH_UP_RETRY_MS.first;
+    } else if (!this.closed) {
+      this.catchUpRetry.timer = setTimeout(() => void this.catchUp(), this.catchUpRetry.delayMs);
+      this.catchUpRetry.timer.unref();
+      this.catchUpRetry.delayMs = Math.min(this.catchUpRetry.delayMs * 2, CATCH_UP_RETRY_MS.max);
     }
   }
 
@@ -258,6 +302,8 @@ export class DocumentHub {
 
   /** Stores what is queued, asks for compaction of every loaded document, and drops them all. */
   async close(): Promise<void> {
+    this.closed = true;
+    if (this.catchUpRetry.timer) clearTimeout(this.catchUpRetry.timer);
     await Promise.allSettled([...this.loading.values()]);
     const all = [...this.documents.values()];
     await Promise.allSettled(all.map((live) => live.settle()));

@@ -125,7 +125,9 @@ export class LiveDocument {
     } finally {
       this.doc.off('update', collect);
     }
-    this.remeasured(bytes);
+    // A new count, but not a measurement that holds off the next one at the size limit: relays
+    // applied while storage was read may be counted twice.
+    this.storedBytes = bytes + this.pendingBytes;
     if (missed.length > 0) this.outlets.broadcast(this.id, Y.mergeUpdates(missed), null);
   }
 

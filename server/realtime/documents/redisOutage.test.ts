@@ -1,13 +1,14 @@
 import { eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type * as Y from 'yjs';
+import * as Y from 'yjs';
 import { buildPanel, openProvider } from '../../../test/support/documents.ts';
 import { startServerProcess, type ServerProcess } from '../../../test/support/processes.ts';
 import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
 import { eventually } from '../../../test/support/wait.ts';
 import { panelSeats } from '../../db/schema.ts';
 import { startLocalRedis, type LocalRedis } from '../../infra/redisServer.ts';
+import { appendUpdate } from './persistence.ts';
 
 let stack: TestStack;
 let servers: ServerProcess[];
@@ -28,27 +29,68 @@ afterAll(async () => {
 const textOf = (doc: Y.Doc) => doc.getText('notes').toString();
 
 describe('a worksheet on two server processes when their link through Redis breaks', () => {
-  it('catches up on what was relayed while a process had lost its subscription', async () => {
+  it('catches up on access and edits relayed while a process had lost its subscription, access first', async () => {
+    const panel = await buildPanel(stack.database.db, servers[0]!.url, { reviewers: 3 });
+    const [alice, bob, carol] = panel.reviewers;
+    const onFirst = await openProvider(servers[0]!.url, alice!.cookie, panel.documentId);
+    const onSecond = await openProvider(servers[1]!.url, bob!.cookie, panel.documentId);
+    const removed = await openProvider(servers[1]!.url, carol!.cookie, panel.documentId);
+    closers.push(onFirst.close, onSecond.close, removed.close);
+    const notes = onFirst.provider.doc.getText('notes');
+    notes.insert(0, 'first. ');
+    await eventually(() => textOf(onSecond.provider.doc) === 'first. ' || undefined);
+
+    // Every subscriber connection drops (a network blip), and Redis takes no new connection for a
+    // while: whatever is published meanwhile reaches no process.
+    const admin = new Redis(stack.redis.url);
+    const [, maxClients] = (await admin.config('GET', 'maxclients')) as [string, string];
+    await admin.config('SET', 'maxclients', '1');
+    await admin.client('KILL', 'TYPE', 'pubsub');
+    // Carol's seat goes, and Alice's edit is stored and published to nobody.
+    await stack.database.db.update(panelSeats).set({ removedAt: new Date() }).where(eq(panelSeats.id, carol!.seat.id));
+    notes.insert(notes.length, 'second.');
+    await eventually(() => onFirst.provider.status === 'saved' || undefined);
+    expect(textOf(onSecond.provider.doc)).toBe('first. ');
+
+    // Connections are welcome again: the second process subscribes, takes Carol out, then sends
+    // Bob what he missed.
+    await admin.config('SET', 'maxclients', maxClients);
+    admin.disconnect();
+    await eventually(() => textOf(onSecond.provider.doc) === 'first. second.' || undefined);
+    await eventually(() => removed.provider.revoked ?? undefined);
+    expect(textOf(removed.provider.doc)).toBe('first. ');
+  });
+
+  it('reads storage again when a relay message cannot be read, and crashes nothing', async () => {
     const panel = await buildPanel(stack.database.db, servers[0]!.url, { reviewers: 2 });
     const [alice, bob] = panel.reviewers;
     const onFirst = await openProvider(servers[0]!.url, alice!.cookie, panel.documentId);
     const onSecond = await openProvider(servers[1]!.url, bob!.cookie, panel.documentId);
     closers.push(onFirst.close, onSecond.close);
-    const notes = onFirst.provider.doc.getText('notes');
-    notes.insert(0, 'first. ');
-    await eventually(() => textOf(onSecond.provider.doc) === 'first. ' || undefined);
+    onFirst.provider.doc.getText('notes').insert(0, 'shared. ');
+    await eventually(() => textOf(onSecond.provider.doc) === 'shared. ' || undefined);
 
-    // Every subscriber connection drops (a network blip); the edit right after is stored and
-    // published before the processes have subscribed again, so nobody receives that publish.
+    // An update some process stored without a relay either server could read.
+    const elsewhere = new Y.Doc();
+    Y.applyUpdate(elsewhere, Y.encodeStateAsUpdate(onFirst.provider.doc));
+    let stored: Uint8Array | null = null;
+    elsewhere.once('update', (update: Uint8Array) => (stored = update));
+    elsewhere.getText('notes').insert('shared. '.length, 'stored elsewhere.');
+    await appendUpdate(stack.database.db, panel.documentId, stored!, null);
     const admin = new Redis(stack.redis.url);
     try {
-      await admin.client('KILL', 'TYPE', 'pubsub');
+      for (const garbage of ['no sender', 'someone {not json', `someone ${JSON.stringify({ type: 'stored', documentId: panel.documentId, update: '***' })}`]) {
+        await admin.publish(`${stack.queuePrefix}:documents`, garbage);
+      }
     } finally {
       admin.disconnect();
     }
-    notes.insert(notes.length, 'second.');
-    await eventually(() => onFirst.provider.status === 'saved' || undefined);
-    await eventually(() => textOf(onSecond.provider.doc) === 'first. second.' || undefined);
+    for (const client of [onFirst, onSecond]) {
+      await eventually(() => textOf(client.provider.doc) === 'shared. stored elsewhere.' || undefined);
+    }
+    // Both processes still serve.
+    onSecond.provider.doc.getText('notes').insert(0, 'still here. ');
+    await eventually(() => textOf(onFirst.provider.doc).startsWith('still here. ') || undefined);
   });
 
   it('still saves edits while Redis is down; once it is back the other process catches up on edits and access changes', async () => {
@@ -75,6 +117,7 @@ describe('a worksheet on two server processes when their link through Redis brea
     // Redis comes back empty (no persistence in tests): the second process re-reads the worksheet.
     restarted = await startLocalRedis({ port: stack.redis.port });
     await eventually(() => textOf(onSecond.provider.doc) === 'before the crash. typed while Redis was down.' || undefined);
+    // (Relays queued while Redis was away may arrive before the catch-up: the edit may reach Carol.)
     await eventually(() => removed.provider.revoked ?? undefined);
 
     // And the relay works again, both ways.

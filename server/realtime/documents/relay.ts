@@ -8,14 +8,18 @@ import type { Logger } from '../../logger.ts';
 export interface DocumentRelayHandlers {
   message: (message: DocumentRelayMessage) => void;
   /**
-   * The subscription is (again) in place. Whatever was published while it was not — Redis
-   * restarted, the connection dropped — is lost to this process: catch up from storage.
+   * Something may have been missed: the subscription is (again) in place — what was published
+   * while it was not (Redis restarted, the connection dropped) is lost to this process — or a
+   * relay could not be read. Catch up from storage.
    */
-  subscribed: () => void;
+  missed: () => void;
 }
 
 export interface DocumentRelay {
-  /** Tells every other server process (fire and forget: while Redis is away, sent once it is back). */
+  /**
+   * Tells every other server process (fire and forget). While Redis is away, stored updates and
+   * re-checks are sent once it is back; presence changes are dropped (stale by then; each is renewed).
+   */
   send: (message: DocumentRelayMessage) => void;
   /** Starts receiving the other processes' relays. */
   listen: (handlers: DocumentRelayHandlers) => void;
@@ -26,8 +30,9 @@ export interface DocumentRelay {
  * Document relays between server processes: stored updates, presence changes, access re-checks.
  * Redis pub/sub on a channel of our own rather than Socket.IO's `serverSideEmit`, which the streams
  * adapter also sends over pub/sub, so a break in the subscription silently loses messages. Here
- * every (re)subscription is reported (`subscribed`), and the hub then re-reads its documents
- * from storage, where every stored update is before it is relayed. Messages are
+ * every (re)subscription is reported (`missed`), and the hub then re-reads its documents from
+ * storage, where every stored update is before it is relayed. (A SUBSCRIBE resent by ioredis
+ * after a drop can report twice; the hub runs one catch-up at a time.) Messages are
  * `<sender id> <json>`, so a process skips its own without parsing them.
  */
 export function createDocumentRelay(options: { publisher: Redis; channel: string; logger: Logger }): DocumentRelay {
@@ -41,6 +46,7 @@ export function createDocumentRelay(options: { publisher: Redis; channel: string
 
   return {
     send: (message) => {
+      if (message.type === 'presence' && publisher.status !== 'ready') return;
       const wire = 'update' in message ? { ...message, update: toWire(message.update) } : message;
       publisher.publish(channel, prefix + JSON.stringify(wire)).catch((error: unknown) => {
         if (!closed) logger.warn({ err: error, type: message.type }, 'could not relay a document message');
@@ -49,20 +55,22 @@ export function createDocumentRelay(options: { publisher: Redis; channel: string
     listen: (handlers) => {
       subscriber.on('message', (_channel: string, raw: string) => {
         if (raw.startsWith(prefix)) return;
-        let parsed: ReturnType<typeof documentRelaySchema.safeParse>;
-        try {
-          parsed = documentRelaySchema.safeParse(JSON.parse(raw.slice(raw.indexOf(' ') + 1)));
-        } catch (error) {
-          return logger.warn({ err: error }, 'document relay message is not JSON');
+        const read = readRelay(raw);
+        if (!read.ok) {
+          // Another process's update (or access change) this one cannot read: storage has it.
+          logger.warn({ err: read.error }, 'unreadable document relay message');
+          return handlers.missed();
         }
-        if (!parsed.success) return logger.warn({ issues: parsed.error.issues }, 'invalid document relay message');
-        handlers.message(parsed.data);
+        try {
+          handlers.message(read.message);
+        } catch (error) {
+          logger.error({ err: error, type: read.message.type }, 'document relay message failed');
+        }
       });
       subscriber.on('ready', () => {
         subscriber.subscribe(channel).then(
-          () => handlers.subscribed(),
+          () => handlers.missed(),
           (error: unknown) => {
-            // The connection dropped again before the subscription took: the next 'ready' tries again.
             if (!closed) logger.warn({ err: error }, 'document relay could not subscribe');
           },
         );
@@ -74,4 +82,14 @@ export function createDocumentRelay(options: { publisher: Redis; channel: string
       subscriber.disconnect();
     },
   };
+}
+
+/** Parses and validates `<sender id> <json>`. */
+function readRelay(raw: string): { ok: true; message: DocumentRelayMessage } | { ok: false; error: unknown } {
+  try {
+    const parsed = documentRelaySchema.safeParse(JSON.parse(raw.slice(raw.indexOf(' ') + 1)));
+    return parsed.success ? { ok: true, message: parsed.data } : { ok: false, error: parsed.error };
+  } catch (error) {
+    return { ok: false, error };
+  }
 }
