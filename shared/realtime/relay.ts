@@ -19,6 +19,8 @@ export const documentRelaySchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('stored'), documentId: documentIdSchema, update: storedBytesSchema }),
   /** A presence change of sockets on the sending process. */
   z.strictObject({ type: z.literal('presence'), documentId: documentIdSchema, update: storedBytesSchema }),
+  /** A process just loaded the document: the others send the presence of their sockets in it. */
+  z.strictObject({ type: z.literal('presence-request'), documentId: documentIdSchema }),
   /** Access to an evaluation's documents changed (seat removed, conflict declared, phase): re-check local sockets. */
   z.strictObject({ type: z.literal('recheck'), evaluationId: z.uuid() }),
 ]);

@@ -181,6 +181,12 @@ export class DocumentPresence {
     this.applyNow(socketId, waiting.update, waiting.clientIds);
   }
 
+  /** The states of this process's sockets (for another process that just loaded the document), or null if none. */
+  encodeLocal(): Uint8Array | null {
+    const clientIds = [...this.owners].filter(([clientId, owner]) => owner !== REMOTE && this.awareness.getStates().has(clientId)).map(([clientId]) => clientId);
+    return clientIds.length > 0 ? encodeAwarenessUpdate(this.awareness, clientIds) : null;
+  }
+
   /** Every state known, for a joining client. */
   encodeAll(): Uint8Array {
     return encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()]);

@@ -292,6 +292,12 @@ export class DocumentHub {
     this.documents.get(documentId)?.presence.applyRemote(update);
   }
 
+  /** Another process just loaded a document: if it is held here, the presence of its sockets here goes there. */
+  answerPresenceRequest(documentId: string): void {
+    const update = this.documents.get(documentId)?.presence.encodeLocal();
+    if (update) this.options.relay.send({ type: 'presence', documentId, update });
+  }
+
   /** Applies an update already stored by another process and broadcasts it to local sockets. */
   applyStoredUpdate(documentId: string, update: Uint8Array): void {
     const live = this.documents.get(documentId);
@@ -334,6 +340,8 @@ export class DocumentHub {
       const live = new LiveDocument({ id: documentId, ref, doc, storedBytes: stored.bytes, logLength: stored.logLength, outlets: this.outlets, batchMs: this.options.config.DOC_BATCH_MS });
       for (const update of this.relayedDuringLoad.get(documentId) ?? []) live.applyStored(update);
       this.documents.set(documentId, live);
+      // Who is in it on other processes, now rather than at their next change or renewal.
+      this.options.relay.send({ type: 'presence-request', documentId });
       return live;
     })().finally(() => {
       this.loading.delete(documentId);

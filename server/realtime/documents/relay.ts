@@ -46,7 +46,7 @@ export function createDocumentRelay(options: { publisher: Redis; channel: string
 
   return {
     send: (message) => {
-      if (message.type === 'presence' && publisher.status !== 'ready') return;
+      if ((message.type === 'presence' || message.type === 'presence-request') && publisher.status !== 'ready') return;
       const wire = 'update' in message ? { ...message, update: toWire(message.update) } : message;
       publisher.publish(channel, prefix + JSON.stringify(wire)).catch((error: unknown) => {
         if (!closed) logger.warn({ err: error, type: message.type }, 'could not relay a document message');

@@ -78,4 +78,22 @@ describe('one worksheet across three server processes', () => {
     onFirst.socket.disconnect();
     await eventually(() => !onSecond.provider.awareness.getStates().has(onFirst.provider.doc.clientID) || undefined);
   });
+
+  it('shows a process that loads the document late who is already there on the others, without waiting for their next change', async () => {
+    const panel = await buildPanel(stack.database.db, servers[0]!.url, { reviewers: 2 });
+    const [alice, bob] = panel.reviewers;
+    const onFirst = await openProvider(servers[0]!.url, alice!.cookie, panel.documentId);
+    closers.push(onFirst.close);
+    const awareness = onFirst.provider.awareness;
+    awareness.setLocalState({ cursor: { anchor: 3, head: 3 } });
+    const clock = awareness.meta.get(awareness.clientID)!.clock;
+
+    // The second process has not held this worksheet so far: it loads it for Bob and asks the others.
+    const onSecond = await openProvider(servers[1]!.url, bob!.cookie, panel.documentId);
+    closers.push(onSecond.close);
+    await eventually(() => onSecond.provider.awareness.getStates().get(awareness.clientID) as object | undefined);
+    expect(onSecond.provider.awareness.getStates().get(awareness.clientID)).toMatchObject({ user: { name: 'Reviewer 1' }, cursor: { anchor: 3, head: 3 } });
+    // The state Bob has is the one Alice set, not a later renewal of it (renewals come every 15 s).
+    expect(onSecond.provider.awareness.meta.get(awareness.clientID)!.clock).toBe(clock);
+  });
 });
