@@ -28,17 +28,25 @@ afterAll(async () => {
 
 const textOf = (doc: Y.Doc) => doc.getText('notes').toString();
 
+/**
+ * A fresh worksheet with Alice on the first process and the other reviewers (Bob, then Carol) on
+ * the second, once Bob has seen the `opening` line Alice typed.
+ */
+async function panelAcrossProcesses(opening: string, reviewers = 2) {
+  const panel = await buildPanel(stack.database.db, servers[0]!.url, { reviewers });
+  const [alice, ...others] = panel.reviewers;
+  const onFirst = await openProvider(servers[0]!.url, alice!.cookie, panel.documentId);
+  const [onSecond, removed] = await Promise.all(others.map((reviewer) => openProvider(servers[1]!.url, reviewer.cookie, panel.documentId)));
+  closers.push(onFirst.close, onSecond!.close, ...(removed ? [removed.close] : []));
+  const notes = onFirst.provider.doc.getText('notes');
+  notes.insert(0, opening);
+  await eventually(() => textOf(onSecond!.provider.doc) === opening || undefined);
+  return { panel, onFirst, onSecond: onSecond!, removed, notes, carol: panel.reviewers[2] };
+}
+
 describe('a worksheet on two server processes when their link through Redis breaks', () => {
   it('catches up on access and edits relayed while a process had lost its subscription, access first', async () => {
-    const panel = await buildPanel(stack.database.db, servers[0]!.url, { reviewers: 3 });
-    const [alice, bob, carol] = panel.reviewers;
-    const onFirst = await openProvider(servers[0]!.url, alice!.cookie, panel.documentId);
-    const onSecond = await openProvider(servers[1]!.url, bob!.cookie, panel.documentId);
-    const removed = await openProvider(servers[1]!.url, carol!.cookie, panel.documentId);
-    closers.push(onFirst.close, onSecond.close, removed.close);
-    const notes = onFirst.provider.doc.getText('notes');
-    notes.insert(0, 'first. ');
-    await eventually(() => textOf(onSecond.provider.doc) === 'first. ' || undefined);
+    const { onFirst, onSecond, removed, notes, carol } = await panelAcrossProcesses('first. ', 3);
 
     // Every subscriber connection drops (a network blip), and Redis takes no new connection for a
     // while: whatever is published meanwhile reaches no process.
@@ -57,18 +65,12 @@ describe('a worksheet on two server processes when their link through Redis brea
     await admin.config('SET', 'maxclients', maxClients);
     admin.disconnect();
     await eventually(() => textOf(onSecond.provider.doc) === 'first. second.' || undefined);
-    await eventually(() => removed.provider.revoked ?? undefined);
-    expect(textOf(removed.provider.doc)).toBe('first. ');
+    await eventually(() => removed!.provider.revoked ?? undefined);
+    expect(textOf(removed!.provider.doc)).toBe('first. ');
   });
 
   it('reads storage again when a relay message cannot be read, and crashes nothing', async () => {
-    const panel = await buildPanel(stack.database.db, servers[0]!.url, { reviewers: 2 });
-    const [alice, bob] = panel.reviewers;
-    const onFirst = await openProvider(servers[0]!.url, alice!.cookie, panel.documentId);
-    const onSecond = await openProvider(servers[1]!.url, bob!.cookie, panel.documentId);
-    closers.push(onFirst.close, onSecond.close);
-    onFirst.provider.doc.getText('notes').insert(0, 'shared. ');
-    await eventually(() => textOf(onSecond.provider.doc) === 'shared. ' || undefined);
+    const { panel, onFirst, onSecond } = await panelAcrossProcesses('shared. ');
 
     // An update some process stored without a relay either server could read.
     const elsewhere = new Y.Doc();
@@ -94,15 +96,7 @@ describe('a worksheet on two server processes when their link through Redis brea
   });
 
   it('still saves edits while Redis is down; once it is back the other process catches up on edits and access changes', async () => {
-    const panel = await buildPanel(stack.database.db, servers[0]!.url, { reviewers: 3 });
-    const [alice, bob, carol] = panel.reviewers;
-    const onFirst = await openProvider(servers[0]!.url, alice!.cookie, panel.documentId);
-    const onSecond = await openProvider(servers[1]!.url, bob!.cookie, panel.documentId);
-    const removed = await openProvider(servers[1]!.url, carol!.cookie, panel.documentId);
-    closers.push(onFirst.close, onSecond.close, removed.close);
-    const notes = onFirst.provider.doc.getText('notes');
-    notes.insert(0, 'before the crash. ');
-    await eventually(() => textOf(onSecond.provider.doc) === 'before the crash. ' || undefined);
+    const { onFirst, onSecond, removed, notes, carol } = await panelAcrossProcesses('before the crash. ', 3);
 
     // Redis dies: nothing relays between the processes, but an edit is still stored and acked.
     stack.redis.process.kill('SIGKILL');
@@ -112,13 +106,13 @@ describe('a worksheet on two server processes when their link through Redis brea
     expect(textOf(onSecond.provider.doc)).toBe('before the crash. ');
     // Carol's seat goes meanwhile; the re-check that would reach the second process is lost.
     await stack.database.db.update(panelSeats).set({ removedAt: new Date() }).where(eq(panelSeats.id, carol!.seat.id));
-    expect(removed.provider.revoked).toBeNull();
+    expect(removed!.provider.revoked).toBeNull();
 
     // Redis comes back empty (no persistence in tests): the second process re-reads the worksheet.
     restarted = await startLocalRedis({ port: stack.redis.port });
     await eventually(() => textOf(onSecond.provider.doc) === 'before the crash. typed while Redis was down.' || undefined);
     // (Relays queued while Redis was away may arrive before the catch-up: the edit may reach Carol.)
-    await eventually(() => removed.provider.revoked ?? undefined);
+    await eventually(() => removed!.provider.revoked ?? undefined);
 
     // And the relay works again, both ways.
     onSecond.provider.doc.getText('notes').insert(0, 'after. ');
