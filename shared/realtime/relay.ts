@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { documentIdSchema, fromBase64 } from './documents.ts';
 
 /**
- * A stored update as base64. A group commit stores everything queued during one insert as one row,
- * so this may be far larger than one client update: the bound is only against garbage.
+ * Bytes as base64: a stored update or a presence change. A group commit stores everything queued
+ * during one insert as one row, so this may be far larger than one client update: the bound is only
+ * against garbage.
  */
-const storedBytesSchema = z
+const relayBytesSchema = z
   .base64()
   .max(64 * 1024 * 1024)
   .transform((text) => fromBase64(text));
@@ -16,9 +17,9 @@ const storedBytesSchema = z
  */
 export const documentRelaySchema = z.discriminatedUnion('type', [
   /** An update this process stored: every process holding the document applies it and sends it to its sockets. */
-  z.strictObject({ type: z.literal('stored'), documentId: documentIdSchema, update: storedBytesSchema }),
+  z.strictObject({ type: z.literal('stored'), documentId: documentIdSchema, update: relayBytesSchema }),
   /** A presence change of sockets on the sending process. */
-  z.strictObject({ type: z.literal('presence'), documentId: documentIdSchema, update: storedBytesSchema }),
+  z.strictObject({ type: z.literal('presence'), documentId: documentIdSchema, update: relayBytesSchema }),
   /** A process just loaded the document: the others send the presence of their sockets in it. */
   z.strictObject({ type: z.literal('presence-request'), documentId: documentIdSchema }),
   /** Access to an evaluation's documents changed (seat removed, conflict declared, phase): re-check local sockets. */

@@ -226,7 +226,7 @@ export class DocumentHub {
     return removed;
   }
 
-  /** Re-checks access on every server process: this one now, the others through the cluster adapter. */
+  /** Re-checks access on every server process: this one now, the others through the document relay. */
   async recheckAccessEverywhere(evaluationId: string): Promise<number> {
     this.options.relay.send({ type: 'recheck', evaluationId });
     return this.recheckAccess(evaluationId);
