@@ -23,7 +23,7 @@ export interface SubjectLoader {
    * else a fresh load. Past half the TTL an update still uses the cached answer but starts a
    * refresh in the background, so a document in steady use never makes an update wait for the
    * database. Every command that changes access (seat removed, conflict declared, phase changed)
-   * invalidates it on every process (`doc.recheck`), so the TTL only bounds changes made behind
+   * invalidates it on every process (a `recheck` relay), so the TTL only bounds changes made behind
    * the commands' back.
    */
   loadForUpdate: (evaluationId: string) => Promise<EvaluationSubject | null>;
