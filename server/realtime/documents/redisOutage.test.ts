@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
@@ -67,6 +67,43 @@ describe('a worksheet on two server processes when their link through Redis brea
     await eventually(() => textOf(onSecond.provider.doc) === 'first. second.' || undefined);
     await eventually(() => removed!.provider.revoked ?? undefined);
     expect(textOf(removed!.provider.doc)).toBe('first. ');
+  });
+
+  it('tries a catch-up again when it could not read the database', async () => {
+    const { onFirst, onSecond, notes } = await panelAcrossProcesses('one. ');
+    const admin = new Redis(stack.redis.url);
+    const [, maxClients] = (await admin.config('GET', 'maxclients')) as [string, string];
+    await admin.config('SET', 'maxclients', '1');
+    await admin.client('KILL', 'TYPE', 'pubsub');
+    notes.insert(notes.length, 'two.');
+    await eventually(() => onFirst.provider.status === 'saved' || undefined);
+
+    // The update log is out of reach when the processes subscribe again: each read of it fails,
+    // and is counted (a sequence keeps counting through the failed statement).
+    const db = stack.database.db;
+    const away = [
+      sql`create sequence catch_up_reads`,
+      sql`alter table document_updates rename to document_updates_away`,
+      sql.raw(`create function refuse_read() returns boolean language plpgsql volatile as $$ begin perform nextval('catch_up_reads'); raise exception 'the update log is away'; end $$`),
+      sql`create view document_updates as select * from document_updates_away where refuse_read()`,
+    ];
+    for (const statement of away) await db.execute(statement);
+    try {
+      await admin.config('SET', 'maxclients', maxClients);
+      // Both worksheet processes tried (and failed) to catch up.
+      await eventually(async () => {
+        const [row] = (await db.execute<{ reads: string }>(sql`select case when is_called then last_value else 0 end as reads from catch_up_reads`)).rows;
+        return Number(row?.reads) >= 2 || undefined;
+      });
+    } finally {
+      for (const statement of [sql`drop view document_updates`, sql`drop function refuse_read()`, sql`alter table document_updates_away rename to document_updates`, sql`drop sequence catch_up_reads`]) {
+        await db.execute(statement);
+      }
+      admin.disconnect();
+    }
+    expect(textOf(onSecond.provider.doc)).toBe('one. ');
+    // Back within reach: the next try brings it.
+    await eventually(() => textOf(onSecond.provider.doc) === 'one. two.' || undefined);
   });
 
   it('reads storage again when a relay message cannot be read, and crashes nothing', async () => {
