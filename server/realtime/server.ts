@@ -60,7 +60,7 @@ function relayDocumentsAcrossProcesses(relay: DocumentRelay, hub: DocumentHub, a
       if (message.type === 'stored') hub.applyStoredUpdate(message.documentId, message.update);
       else if (message.type === 'presence') hub.applyRemotePresence(message.documentId, message.update);
       else if (message.type === 'presence-request') hub.answerPresenceRequest(message.documentId);
-      else hub.recheckAccess(message.evaluationId).catch((error: unknown) => app.logger.warn({ err: error, evaluationId: message.evaluationId }, 'access re-check failed'));
+      else if (message.type === 'recheck') hub.recheckAccess(message.evaluationId).catch((error: unknown) => app.logger.warn({ err: error, evaluationId: message.evaluationId }, 'access re-check failed'));
     },
     missed: () => {
       hub.catchUp().catch((error: unknown) => app.logger.warn({ err: error }, 'document catch-up failed'));

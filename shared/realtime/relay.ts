@@ -22,6 +22,8 @@ export const documentRelaySchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('presence'), documentId: documentIdSchema, update: relayBytesSchema }),
   /** A process just loaded the document: the others send the presence of their sockets in it. */
   z.strictObject({ type: z.literal('presence-request'), documentId: documentIdSchema }),
+  /** The sending process is alive (every few seconds): one that falls silent died, maybe with a relay unsent. */
+  z.strictObject({ type: z.literal('alive') }),
   /** Access to an evaluation's documents changed (seat removed, conflict declared, phase): re-check local sockets. */
   z.strictObject({ type: z.literal('recheck'), evaluationId: z.uuid() }),
 ]);

@@ -106,6 +106,30 @@ describe('a worksheet on two server processes when their link through Redis brea
     await eventually(() => textOf(onSecond.provider.doc) === 'one. two.' || undefined);
   });
 
+  it('catches up when another process falls silent, which may have died between storing an update and relaying it', async () => {
+    const { panel, onFirst, onSecond } = await panelAcrossProcesses('kept. ');
+    // Which processes speak on the relay (this stack's own server and the two worksheet processes).
+    const listener = new Redis(stack.redis.url);
+    const senders = new Set<string>();
+    listener.on('message', (_channel: string, raw: string) => senders.add(raw.slice(0, raw.indexOf(' '))));
+    await listener.subscribe(`${stack.queuePrefix}:documents`);
+    await eventually(() => senders.size >= 3 || undefined);
+    const doomed = await startServerProcess(stack);
+    await eventually(() => senders.size >= 4 || undefined);
+    listener.disconnect();
+    // What a process killed right after its insert committed leaves behind: a stored update nobody relayed.
+    const elsewhere = new Y.Doc();
+    Y.applyUpdate(elsewhere, Y.encodeStateAsUpdate(onFirst.provider.doc));
+    let stored: Uint8Array | null = null;
+    elsewhere.once('update', (update: Uint8Array) => (stored = update));
+    elsewhere.getText('notes').insert('kept. '.length, 'stored, never relayed.');
+    await appendUpdate(stack.database.db, panel.documentId, stored!, null);
+    await doomed.crash();
+    for (const client of [onFirst, onSecond]) {
+      await eventually(() => textOf(client.provider.doc) === 'kept. stored, never relayed.' || undefined);
+    }
+  });
+
   it('reads storage again when a relay message cannot be read, and crashes nothing', async () => {
     const { panel, onFirst, onSecond } = await panelAcrossProcesses('shared. ');
 

@@ -4,13 +4,18 @@ import { toWire } from '../../../shared/realtime/documents.ts';
 import { documentRelaySchema, type DocumentRelayMessage } from '../../../shared/realtime/relay.ts';
 import type { Logger } from '../../logger.ts';
 
+/** Each process says it is alive this often; one not heard from for PEER_SILENCE_MS is taken for dead. */
+export const HEARTBEAT_MS = 2_000;
+export const PEER_SILENCE_MS = 8_000;
+
 /** What a process does with the relays of the others. */
 export interface DocumentRelayHandlers {
   message: (message: DocumentRelayMessage) => void;
   /**
    * Something may have been missed: the subscription is (again) in place — what was published
    * while it was not (Redis restarted, the connection dropped) is lost to this process — or a
-   * relay could not be read. Catch up from storage.
+   * relay could not be read, or another process fell silent (killed, maybe between storing an
+   * update and relaying it). Catch up from storage.
    */
   missed: () => void;
 }
@@ -32,8 +37,10 @@ export interface DocumentRelay {
  * adapter also sends over pub/sub, so a break in the subscription silently loses messages. Here
  * every (re)subscription is reported (`missed`), and the hub then re-reads its documents from
  * storage, where every stored update is before it is relayed. (A SUBSCRIBE resent by ioredis
- * after a drop can report twice; the hub runs one catch-up at a time.) Messages are
- * `<sender id> <json>`, so a process skips its own without parsing them.
+ * after a drop can report twice; the hub runs one catch-up at a time.) Every process also says it is
+ * alive every HEARTBEAT_MS; when one falls silent the others catch up too, since it may have died
+ * after storing an update and before relaying it. Messages are `<sender id> <json>`, so a process
+ * skips its own without parsing them.
  */
 export function createDocumentRelay(options: { publisher: Redis; channel: string; logger: Logger }): DocumentRelay {
   const { publisher, channel, logger } = options;
@@ -43,24 +50,32 @@ export function createDocumentRelay(options: { publisher: Redis; channel: string
   const subscriber = publisher.duplicate({ autoResubscribe: false, lazyConnect: true });
   subscriber.on('error', (error) => logger.warn({ err: error }, 'document relay redis error'));
   let closed = false;
+  /** Other processes by sender id: when each was last heard from. */
+  const peers = new Map<string, number>();
+  let heartbeat: NodeJS.Timeout | null = null;
+  const publish = (message: DocumentRelayMessage) => {
+    const wire = 'update' in message ? { ...message, update: toWire(message.update) } : message;
+    publisher.publish(channel, prefix + JSON.stringify(wire)).catch((error: unknown) => {
+      if (!closed) logger.warn({ err: error, type: message.type }, 'could not relay a document message');
+    });
+  };
 
   return {
     send: (message) => {
       if ((message.type === 'presence' || message.type === 'presence-request') && publisher.status !== 'ready') return;
-      const wire = 'update' in message ? { ...message, update: toWire(message.update) } : message;
-      publisher.publish(channel, prefix + JSON.stringify(wire)).catch((error: unknown) => {
-        if (!closed) logger.warn({ err: error, type: message.type }, 'could not relay a document message');
-      });
+      publish(message);
     },
     listen: (handlers) => {
       subscriber.on('message', (_channel: string, raw: string) => {
         if (raw.startsWith(prefix)) return;
+        peers.set(raw.slice(0, raw.indexOf(' ')), performance.now());
         const read = readRelay(raw);
         if (!read.ok) {
           // Another process's update (or access change) this one cannot read: storage has it.
           logger.warn({ err: read.error }, 'unreadable document relay message');
           return handlers.missed();
         }
+        if (read.message.type === 'alive') return;
         try {
           handlers.message(read.message);
         } catch (error) {
@@ -69,16 +84,33 @@ export function createDocumentRelay(options: { publisher: Redis; channel: string
       });
       subscriber.on('ready', () => {
         subscriber.subscribe(channel).then(
-          () => handlers.missed(),
+          () => {
+            // Known to the others at once, not at the next heartbeat.
+            publish({ type: 'alive' });
+            handlers.missed();
+          },
           (error: unknown) => {
             if (!closed) logger.warn({ err: error }, 'document relay could not subscribe');
           },
         );
       });
       subscriber.connect().catch((error: unknown) => logger.warn({ err: error }, 'document relay could not connect'));
+      heartbeat = setInterval(() => {
+        if (publisher.status === 'ready') publish({ type: 'alive' });
+        const now = performance.now();
+        let silent = false;
+        for (const [peer, heardAt] of peers) {
+          if (now - heardAt < PEER_SILENCE_MS) continue;
+          peers.delete(peer);
+          silent = true;
+        }
+        if (silent) handlers.missed();
+      }, HEARTBEAT_MS);
+      heartbeat.unref();
     },
     close: () => {
       closed = true;
+      if (heartbeat) clearInterval(heartbeat);
       subscriber.disconnect();
     },
   };
