@@ -168,5 +168,5 @@ describe('independent reviews in Chromium', () => {
     await coordinator.getByTestId('open-deliberation').click();
     await coordinator.getByTestId('agreement-chart').waitFor();
     expect(await coordinator.getByTestId('standard-tally').count()).toBe(standardIds.length);
-  });
+  }, 180_000);
 });

@@ -44,6 +44,17 @@ async function panelAcrossProcesses(opening: string, reviewers = 2) {
   return { panel, onFirst, onSecond: onSecond!, removed, notes, carol: panel.reviewers[2] };
 }
 
+/** Stores, as some process would and without relaying it, `text` appended to what `from` holds. */
+async function storeUnrelayed(documentId: string, from: Y.Doc, text: string): Promise<void> {
+  const elsewhere = new Y.Doc();
+  Y.applyUpdate(elsewhere, Y.encodeStateAsUpdate(from));
+  let stored: Uint8Array | null = null;
+  elsewhere.once('update', (update: Uint8Array) => (stored = update));
+  const notes = elsewhere.getText('notes');
+  notes.insert(notes.length, text);
+  await appendUpdate(stack.database.db, documentId, stored!, null);
+}
+
 describe('a worksheet on two server processes when their link through Redis breaks', () => {
   it('catches up on access and edits relayed while a process had lost its subscription, access first', async () => {
     const { onFirst, onSecond, removed, notes, carol } = await panelAcrossProcesses('first. ', 3);
@@ -118,12 +129,7 @@ describe('a worksheet on two server processes when their link through Redis brea
     await eventually(() => senders.size >= 4 || undefined);
     listener.disconnect();
     // What a process killed right after its insert committed leaves behind: a stored update nobody relayed.
-    const elsewhere = new Y.Doc();
-    Y.applyUpdate(elsewhere, Y.encodeStateAsUpdate(onFirst.provider.doc));
-    let stored: Uint8Array | null = null;
-    elsewhere.once('update', (update: Uint8Array) => (stored = update));
-    elsewhere.getText('notes').insert('kept. '.length, 'stored, never relayed.');
-    await appendUpdate(stack.database.db, panel.documentId, stored!, null);
+    await storeUnrelayed(panel.documentId, onFirst.provider.doc, 'stored, never relayed.');
     await doomed.crash();
     for (const client of [onFirst, onSecond]) {
       await eventually(() => textOf(client.provider.doc) === 'kept. stored, never relayed.' || undefined);
@@ -134,12 +140,7 @@ describe('a worksheet on two server processes when their link through Redis brea
     const { panel, onFirst, onSecond } = await panelAcrossProcesses('shared. ');
 
     // An update some process stored without a relay either server could read.
-    const elsewhere = new Y.Doc();
-    Y.applyUpdate(elsewhere, Y.encodeStateAsUpdate(onFirst.provider.doc));
-    let stored: Uint8Array | null = null;
-    elsewhere.once('update', (update: Uint8Array) => (stored = update));
-    elsewhere.getText('notes').insert('shared. '.length, 'stored elsewhere.');
-    await appendUpdate(stack.database.db, panel.documentId, stored!, null);
+    await storeUnrelayed(panel.documentId, onFirst.provider.doc, 'stored elsewhere.');
     const admin = new Redis(stack.redis.url);
     try {
       for (const garbage of ['no sender', 'someone {not json', `someone ${JSON.stringify({ type: 'stored', documentId: panel.documentId, update: '***' })}`]) {
