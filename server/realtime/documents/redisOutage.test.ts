@@ -55,26 +55,38 @@ async function storeUnrelayed(documentId: string, from: Y.Doc, text: string): Pr
   await appendUpdate(stack.database.db, documentId, stored!, null);
 }
 
+/**
+ * Drops every subscriber connection (a network blip) while Redis takes no new connection, runs
+ * `meanwhile` (whatever is published then reaches no process), and lets connections in again.
+ */
+async function withSubscriptionsBroken(meanwhile: () => Promise<void>): Promise<void> {
+  const admin = new Redis(stack.redis.url);
+  const [, maxClients] = (await admin.config('GET', 'maxclients')) as [string, string];
+  await admin.config('SET', 'maxclients', '1');
+  try {
+    await admin.client('KILL', 'TYPE', 'pubsub');
+    await meanwhile();
+  } finally {
+    await admin.config('SET', 'maxclients', maxClients);
+    admin.disconnect();
+  }
+}
+
 describe('a worksheet on two server processes when their link through Redis breaks', () => {
   it('catches up on access and edits relayed while a process had lost its subscription, access first', async () => {
     const { onFirst, onSecond, removed, notes, carol } = await panelAcrossProcesses('first. ', 3);
 
-    // Every subscriber connection drops (a network blip), and Redis takes no new connection for a
-    // while: whatever is published meanwhile reaches no process.
-    const admin = new Redis(stack.redis.url);
-    const [, maxClients] = (await admin.config('GET', 'maxclients')) as [string, string];
-    await admin.config('SET', 'maxclients', '1');
-    await admin.client('KILL', 'TYPE', 'pubsub');
-    // Carol's seat goes, and Alice's edit is stored and published to nobody.
-    await stack.database.db.update(panelSeats).set({ removedAt: new Date() }).where(eq(panelSeats.id, carol!.seat.id));
-    notes.insert(notes.length, 'second.');
-    await eventually(() => onFirst.provider.status === 'saved' || undefined);
-    expect(textOf(onSecond.provider.doc)).toBe('first. ');
+    // While the processes are not subscribed, Carol's seat goes and Alice's edit is stored and
+    // published to nobody.
+    await withSubscriptionsBroken(async () => {
+      await stack.database.db.update(panelSeats).set({ removedAt: new Date() }).where(eq(panelSeats.id, carol!.seat.id));
+      notes.insert(notes.length, 'second.');
+      await eventually(() => onFirst.provider.status === 'saved' || undefined);
+      expect(textOf(onSecond.provider.doc)).toBe('first. ');
+    });
 
     // Connections are welcome again: the second process subscribes, takes Carol out, then sends
     // Bob what he missed.
-    await admin.config('SET', 'maxclients', maxClients);
-    admin.disconnect();
     await eventually(() => textOf(onSecond.provider.doc) === 'first. second.' || undefined);
     await eventually(() => removed!.provider.revoked ?? undefined);
     expect(textOf(removed!.provider.doc)).toBe('first. ');
@@ -82,15 +94,9 @@ describe('a worksheet on two server processes when their link through Redis brea
 
   it('tries a catch-up again when it could not read the database', async () => {
     const { onFirst, onSecond, notes } = await panelAcrossProcesses('one. ');
-    const admin = new Redis(stack.redis.url);
-    const [, maxClients] = (await admin.config('GET', 'maxclients')) as [string, string];
-    await admin.config('SET', 'maxclients', '1');
-    await admin.client('KILL', 'TYPE', 'pubsub');
-    notes.insert(notes.length, 'two.');
-    await eventually(() => onFirst.provider.status === 'saved' || undefined);
-
-    // The update log is out of reach when the processes subscribe again: each read of it fails,
-    // and is counted (a sequence keeps counting through the failed statement).
+    // The edit is published to nobody, and the update log is out of reach when the processes
+    // subscribe again: each read of it fails, and is counted (a sequence keeps counting through
+    // the failed statement).
     const db = stack.database.db;
     const away = [
       sql`create sequence catch_up_reads`,
@@ -98,9 +104,12 @@ describe('a worksheet on two server processes when their link through Redis brea
       sql.raw(`create function refuse_read() returns boolean language plpgsql volatile as $$ begin perform nextval('catch_up_reads'); raise exception 'the update log is away'; end $$`),
       sql`create view document_updates as select * from document_updates_away where refuse_read()`,
     ];
-    for (const statement of away) await db.execute(statement);
+    await withSubscriptionsBroken(async () => {
+      notes.insert(notes.length, 'two.');
+      await eventually(() => onFirst.provider.status === 'saved' || undefined);
+      for (const statement of away) await db.execute(statement);
+    });
     try {
-      await admin.config('SET', 'maxclients', maxClients);
       // Both worksheet processes tried (and failed) to catch up.
       await eventually(async () => {
         const [row] = (await db.execute<{ reads: string }>(sql`select case when is_called then last_value else 0 end as reads from catch_up_reads`)).rows;
@@ -110,7 +119,6 @@ describe('a worksheet on two server processes when their link through Redis brea
       for (const statement of [sql`drop view document_updates`, sql`drop function refuse_read()`, sql`alter table document_updates_away rename to document_updates`, sql`drop sequence catch_up_reads`]) {
         await db.execute(statement);
       }
-      admin.disconnect();
     }
     expect(textOf(onSecond.provider.doc)).toBe('one. ');
     // Back within reach: the next try brings it.

@@ -5,8 +5,8 @@ import { documentRelaySchema, type DocumentRelayMessage } from '../../../shared/
 import type { Logger } from '../../logger.ts';
 
 /** Each process says it is alive this often; one not heard from for PEER_SILENCE_MS is taken for dead. */
-export const HEARTBEAT_MS = 2_000;
-export const PEER_SILENCE_MS = 8_000;
+const HEARTBEAT_MS = 2_000;
+const PEER_SILENCE_MS = 8_000;
 
 /** What a process does with the relays of the others. */
 export interface DocumentRelayHandlers {
