@@ -94,6 +94,7 @@ export async function startServer(
       // Queued document updates are stored (and acked) before the sockets go.
       relay.close();
       await bounded(app.documents?.close() ?? Promise.resolve(), logger, 'documents');
+      await bounded(relay.farewell(), logger, 'document relay farewell');
       await bounded(io.close(), logger, 'socket.io');
       httpServer.closeAllConnections();
       await bounded(jobEvents.close(), logger, 'queue events');

@@ -24,6 +24,8 @@ export const documentRelaySchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('presence-request'), documentId: documentIdSchema }),
   /** The sending process is alive (every few seconds): one that falls silent died, maybe with a relay unsent. */
   z.strictObject({ type: z.literal('alive') }),
+  /** The sending process is shutting down after relaying everything it stored: its silence hides nothing. */
+  z.strictObject({ type: z.literal('bye') }),
   /** Access to an evaluation's documents changed (seat removed, conflict declared, phase): re-check local sockets. */
   z.strictObject({ type: z.literal('recheck'), evaluationId: z.uuid() }),
 ]);

@@ -8,6 +8,16 @@ import type { Logger } from '../../logger.ts';
 const HEARTBEAT_MS = 2_000;
 const PEER_SILENCE_MS = 8_000;
 
+export interface DocumentRelayOptions {
+  publisher: Redis;
+  channel: string;
+  logger: Logger;
+  /** How often this process says it is alive (default 2 s). */
+  heartbeatMs?: number;
+  /** How long another process may stay silent before it is taken for dead (default 8 s). */
+  peerSilenceMs?: number;
+}
+
 /** What a process does with the relays of the others. */
 export interface DocumentRelayHandlers {
   message: (message: DocumentRelayMessage) => void;
@@ -28,7 +38,14 @@ export interface DocumentRelay {
   send: (message: DocumentRelayMessage) => void;
   /** Starts receiving the other processes' relays. */
   listen: (handlers: DocumentRelayHandlers) => void;
+  /** Stops receiving relays and saying this process is alive. */
   close: () => void;
+  /**
+   * Tells the others this process is leaving on purpose, once everything it stored has been relayed
+   * (Redis delivers one connection's messages in order): they need not catch up when it falls silent.
+   * Resolves once Redis took the message; without Redis, the others catch up as after a crash.
+   */
+  farewell: () => Promise<void>;
 }
 
 /**
@@ -42,8 +59,8 @@ export interface DocumentRelay {
  * after storing an update and before relaying it. Messages are `<sender id> <json>`, so a process
  * skips its own without parsing them.
  */
-export function createDocumentRelay(options: { publisher: Redis; channel: string; logger: Logger }): DocumentRelay {
-  const { publisher, channel, logger } = options;
+export function createDocumentRelay(options: DocumentRelayOptions): DocumentRelay {
+  const { publisher, channel, logger, heartbeatMs = HEARTBEAT_MS, peerSilenceMs = PEER_SILENCE_MS } = options;
   const self = randomUUID();
   const prefix = `${self} `;
   // Subscribing is ours to do on every (re)connect, so that we know when it is in place again.
@@ -68,7 +85,8 @@ export function createDocumentRelay(options: { publisher: Redis; channel: string
     listen: (handlers) => {
       subscriber.on('message', (_channel: string, raw: string) => {
         if (raw.startsWith(prefix)) return;
-        peers.set(raw.slice(0, raw.indexOf(' ')), performance.now());
+        const sender = raw.slice(0, raw.indexOf(' '));
+        peers.set(sender, performance.now());
         const read = readRelay(raw);
         if (!read.ok) {
           // Another process's update (or access change) this one cannot read: storage has it.
@@ -76,6 +94,8 @@ export function createDocumentRelay(options: { publisher: Redis; channel: string
           return handlers.missed();
         }
         if (read.message.type === 'alive') return;
+        // Left after relaying all it stored: its silence hides nothing. (Anything it sends later makes it a peer again.)
+        if (read.message.type === 'bye') return void peers.delete(sender);
         try {
           handlers.message(read.message);
         } catch (error) {
@@ -100,18 +120,22 @@ export function createDocumentRelay(options: { publisher: Redis; channel: string
         const now = performance.now();
         let silent = false;
         for (const [peer, heardAt] of peers) {
-          if (now - heardAt < PEER_SILENCE_MS) continue;
+          if (now - heardAt < peerSilenceMs) continue;
           peers.delete(peer);
           silent = true;
         }
         if (silent) handlers.missed();
-      }, HEARTBEAT_MS);
+      }, heartbeatMs);
       heartbeat.unref();
     },
     close: () => {
       closed = true;
       if (heartbeat) clearInterval(heartbeat);
       subscriber.disconnect();
+    },
+    farewell: async () => {
+      if (publisher.status !== 'ready') return;
+      await publisher.publish(channel, prefix + JSON.stringify({ type: 'bye' }));
     },
   };
 }

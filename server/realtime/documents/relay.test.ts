@@ -1,0 +1,83 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DocumentRelayMessage } from '../../../shared/realtime/relay.ts';
+import { eventually } from '../../../test/support/wait.ts';
+import { startLocalRedis, type LocalRedis } from '../../infra/redisServer.ts';
+import { createLogger } from '../../logger.ts';
+import { createDocumentRelay, type DocumentRelay } from './relay.ts';
+
+let redis: LocalRedis;
+const clients: Redis[] = [];
+const relays: DocumentRelay[] = [];
+
+beforeAll(async () => {
+  redis = await startLocalRedis();
+});
+afterAll(async () => {
+  for (const relay of relays) relay.close();
+  for (const client of clients) client.disconnect();
+  await redis.stop();
+});
+
+const HEARTBEAT_MS = 50;
+const SILENCE_MS = 300;
+
+/** A process's relay on `channel`, recording what it hears and how often it is told to catch up. */
+function processOn(channel: string) {
+  const publisher = new Redis(redis.url, { maxRetriesPerRequest: null });
+  clients.push(publisher);
+  const relay = createDocumentRelay({ publisher, channel, logger: createLogger('test', 'silent'), heartbeatMs: HEARTBEAT_MS, peerSilenceMs: SILENCE_MS });
+  relays.push(relay);
+  const heard: DocumentRelayMessage[] = [];
+  const state = { missed: 0, heard, relay, publisher };
+  relay.listen({ message: (message) => heard.push(message), missed: () => state.missed++ });
+  return state;
+}
+
+const evaluationId = '7d1f7c52-4a4e-4a49-9a53-0b4f1f0c9a11';
+
+describe('document relay between server processes', () => {
+  it('delivers validated messages to the others only, and takes an unreadable one as a reason to catch up', async () => {
+    const [a, b] = [processOn('relay-a'), processOn('relay-a')];
+    // Each reports its own subscription once it is in place (what was published before is lost to it).
+    await eventually(() => a.missed >= 1 && b.missed >= 1);
+    a.relay.send({ type: 'recheck', evaluationId });
+    await eventually(() => b.heard.length === 1);
+    expect(b.heard[0]).toEqual({ type: 'recheck', evaluationId });
+    expect(a.heard).toEqual([]);
+
+    // Garbage under a's name (a keeps saying it is alive, so only the garbage can cause a catch-up).
+    const listener = a.publisher.duplicate();
+    clients.push(listener);
+    const aId = new Promise<string>((resolve) => listener.on('message', (_channel: string, raw: string) => resolve(raw.slice(0, raw.indexOf(' ')))));
+    await listener.subscribe('relay-a');
+    const sender = await aId;
+    const before = b.missed;
+    await a.publisher.publish('relay-a', `${sender} {"type":"recheck","evaluationId":"not-a-uuid"}`);
+    await a.publisher.publish('relay-a', `${sender} not json`);
+    await eventually(() => b.missed === before + 2);
+    expect(b.heard).toHaveLength(1);
+  });
+
+  it('catches up when another process falls silent, but not when it said goodbye', async () => {
+    const [watcher, leaving, crashing] = [processOn('relay-b'), processOn('relay-b'), processOn('relay-b')];
+    await eventually(() => [watcher, leaving, crashing].every((process) => process.missed >= 1));
+    leaving.relay.send({ type: 'recheck', evaluationId });
+    crashing.relay.send({ type: 'recheck', evaluationId });
+    await eventually(() => watcher.heard.length === 2);
+    const settled = watcher.missed;
+
+    // A graceful shutdown: stop listening, relay what is left, say goodbye.
+    leaving.relay.close();
+    leaving.relay.send({ type: 'recheck', evaluationId });
+    await leaving.relay.farewell();
+    await eventually(() => watcher.heard.length === 3);
+    await sleep(SILENCE_MS * 5); // the window in which silence would have been noticed several times over
+    expect(watcher.missed).toBe(settled);
+
+    // The same silence without a goodbye (a crash) is noticed.
+    crashing.relay.close();
+    await eventually(() => watcher.missed === settled + 1);
+  });
+});
