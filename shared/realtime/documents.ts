@@ -151,8 +151,13 @@ export interface DocAwarenessEvent {
   /** A y-protocols awareness update, base64. */
   update: string;
 }
+/**
+ * The server took this socket out of a document. `forbidden`: access ended (seat removed, conflict
+ * declared, phase moved on). `unavailable`: access could not be confirmed (the database did not
+ * answer a re-check): join again, the join decides once it can.
+ */
 export interface DocRevokedEvent {
   documentId: string;
-  code: 'forbidden';
+  code: 'forbidden' | 'unavailable';
   message: string;
 }

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { DocRevokedEvent } from '../../../shared/realtime/documents.ts';
 import { conflictDeclarations, documentUpdates, evaluations, panelSeats } from '../../db/schema.ts';
-import { buildPanel, connectSocket, emitAck, storeLongLog, textEdit } from '../../../test/support/documents.ts';
+import { buildPanel, connectSocket, emitAck, openProvider, storeLongLog, textEdit } from '../../../test/support/documents.ts';
 import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
 import { ApiClient } from '../../../test/support/http.ts';
 import { eventually } from '../../../test/support/wait.ts';
 import { revokeDocumentAccess } from './access.ts';
+import { buildDoc, loadStoredDocument } from './persistence.ts';
 
 let stack: TestStack;
 const sockets: { disconnect: () => unknown }[] = [];
@@ -160,5 +161,69 @@ describe('document access (shared policy, checked on every update)', () => {
     });
     expect(refused).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     await eventually(() => revoked.length === 1 || undefined);
+  });
+});
+
+describe('document access while the database does not answer', () => {
+  /** Policy facts cannot be read (the seats table is away) while `during` runs; restored even when it fails. */
+  async function withSeatsUnreadable<T>(during: () => Promise<T>): Promise<T> {
+    await stack.database.db.execute(sql`alter table panel_seats rename to panel_seats_away`);
+    try {
+      return await during();
+    } finally {
+      await stack.database.db.execute(sql`alter table panel_seats_away rename to panel_seats`);
+    }
+  }
+
+  it('takes nobody out for good: a re-check that cannot decide sends the panel to join again, and their edits are saved once it can', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
+    const alice = await openProvider(stack.url, panel.reviewers[0]!.cookie, panel.documentId);
+    const bob = await socketFor(panel.reviewers[1]!.cookie);
+    sockets.push({ disconnect: alice.close });
+    expect((await emitAck(bob, 'doc.join', { documentId: panel.documentId })).ok).toBe(true);
+    const toBob: DocRevokedEvent[] = [];
+    bob.on('doc.revoked', (event) => toBob.push(event));
+    const notes = alice.provider.doc.getText('notes');
+
+    await withSeatsUnreadable(async () => {
+      // A seat change elsewhere asks for a re-check; it cannot decide, so nobody stays in on stale facts.
+      await expect(revokeDocumentAccess(stack.server.app, panel.evaluation.id)).rejects.toThrow();
+      await eventually(() => toBob.length === 1 || undefined);
+      expect(toBob[0]).toMatchObject({ code: 'unavailable' });
+      expect(toBob[0]!.message).not.toMatch(/panel_seats/);
+      await eventually(() => alice.provider.status === 'offline' || undefined);
+      notes.insert(0, 'written while the database was away');
+      // Joining again is refused as undecided, not forbidden: the provider keeps trying.
+      expect(await emitAck(bob, 'doc.join', { documentId: panel.documentId })).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+      expect(alice.provider.revoked).toBeNull();
+      expect(alice.provider.lastError).toMatchObject({ code: 'unavailable' });
+    });
+
+    await eventually(() => alice.provider.status === 'saved' || undefined);
+    expect(alice.provider.revoked).toBeNull();
+    expect(alice.provider.diverged).toBe(false);
+    const stored = await loadStoredDocument(stack.database.db, panel.documentId);
+    expect(buildDoc(stored.updates).getText('notes').toString()).toBe('written while the database was away');
+    expect(await emitAck(bob, 'doc.join', { documentId: panel.documentId })).toMatchObject({ ok: true, data: { canWrite: true } });
+  });
+
+  it('refuses an update it cannot check as unavailable, keeping the writer in the room', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    const socket = await socketFor(panel.reviewers[0]!.cookie);
+    expect((await emitAck(socket, 'doc.join', { documentId: panel.documentId })).ok).toBe(true);
+    const revoked: DocRevokedEvent[] = [];
+    socket.on('doc.revoked', (event) => revoked.push(event));
+
+    await withSeatsUnreadable(async () => {
+      // The cached facts are gone (as after any access change), and fresh ones cannot be read.
+      stack.server.app.documents!.subjects.invalidate(panel.evaluation.id);
+      const refused = await emitAck(socket, 'doc.update', { documentId: panel.documentId, sync: textEdit('unchecked').sync, clientUpdateId: 'u1' });
+      expect(refused).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+    });
+    expect(await storedRows(panel.documentId)).toHaveLength(0);
+    expect(revoked).toEqual([]);
+    // Still in the room: the same update goes in once the database answers.
+    expect(await emitAck(socket, 'doc.update', { documentId: panel.documentId, sync: textEdit('unchecked').sync, clientUpdateId: 'u1' })).toMatchObject({ ok: true });
+    expect(await storedRows(panel.documentId)).toHaveLength(1);
   });
 });

@@ -37,6 +37,9 @@ const REMEASURE_AFTER_MS = 5_000;
 /** A catch-up that could not read storage is tried again after this long, doubling up to the maximum. */
 const CATCH_UP_RETRY_MS = { first: 1_000, max: 60_000 };
 
+/** A decision that access is not there: only this takes a socket out of a document. */
+const isAccessRefusal = (error: unknown): boolean => error instanceof AppError && (error.code === 'forbidden' || error.code === 'not_found');
+
 /** Refuses a client state vector Yjs cannot read, before any document is opened for it. */
 function assertStateVector(stateVector: Uint8Array | undefined): void {
   if (!stateVector || stateVector.byteLength === 0) return;
@@ -120,13 +123,18 @@ export class DocumentHub {
       // that followed found no socket of ours to take out: decide again on fresh facts.
       const generation = this.subjects.generation(ref.evaluationId);
       subject = await authorizeDocument(this.subjects, actor, ref, 'worksheet.read').catch((error: unknown) => {
-        this.evict(socket, documentId);
+        // Refused: out of the room if it was in. Undecided (the database did not answer): the client asks again.
+        if (isAccessRefusal(error)) this.evict(socket, documentId);
         if (live) this.unloadIfUnused(live);
-        throw error;
+        throw this.undecided(error, documentId);
       });
-      live = await this.open(documentId);
-      // An idle unload may have dropped it while we waited: open it again.
-      while (this.documents.get(documentId) !== live) live = await this.open(documentId);
+      try {
+        live = await this.open(documentId);
+        // An idle unload may have dropped it while we waited: open it again.
+        while (this.documents.get(documentId) !== live) live = await this.open(documentId);
+      } catch (error) {
+        throw this.undecided(error, documentId);
+      }
       if (this.subjects.generation(ref.evaluationId) === generation) break;
     }
     if (!socket.connected) {
@@ -152,25 +160,24 @@ export class DocumentHub {
   async update(socket: Socket, documentId: string, update: Uint8Array): Promise<void> {
     assertUpdateSize(this.options.config, update);
     const live = this.joined(socket, documentId);
-    const actor = socketData(socket).session.user;
-    try {
-      await authorizeDocument(this.subjects, actor, live.ref, 'worksheet.write');
-    } catch (error) {
-      // Lost more than write access (unseated, conflicted)? Out of the room at once.
-      const subject = await this.subjects.load(live.ref.evaluationId).catch(() => null);
-      if (!subject || !can(actor, 'worksheet.read', subject)) this.evict(socket, documentId, error);
-      throw error;
-    }
+    const { evaluationId } = live.ref;
+    let generation: number;
+    do {
+      // Access changed while we awaited (a re-check invalidated the facts)? Decide again on fresh ones.
+      generation = this.subjects.generation(evaluationId);
+      await this.authorizeWrite(socket, live, documentId);
+      if (live.storedBytes + update.byteLength > this.options.config.DOC_MAX_BYTES && performance.now() - live.measuredAt > REMEASURE_AFTER_MS) {
+        // The count only grows (edits here, relays from other processes); compaction may have made
+        // the stored document smaller. Measure before refusing.
+        live.remeasured(await measureStoredBytes(this.options.db, documentId).catch((error: unknown) => Promise.reject(this.undecided(error, documentId))));
+      }
+    } while (this.subjects.generation(evaluationId) !== generation);
     assertYjsUpdate(update);
-    if (live.storedBytes + update.byteLength > this.options.config.DOC_MAX_BYTES && performance.now() - live.measuredAt > REMEASURE_AFTER_MS) {
-      // The count only grows (edits here, relays from other processes); compaction may have made
-      // the stored document smaller. Measure before refusing.
-      live.remeasured(await measureStoredBytes(this.options.db, documentId));
-    }
-    // Evicted while we awaited (access re-checked after a seat removal, say)? Nothing goes in.
-    if (!live.sockets.has(socket.id)) throw errors.forbidden('You no longer have access to this document.');
+    // Taken out while we awaited (access re-checked after a seat removal, say)? Nothing goes in. The
+    // client was told why (`doc.revoked`): ended for good, or to join again (then it resends this).
+    if (!live.sockets.has(socket.id)) throw errors.unavailable('This update arrived as you were taken out of the document.');
     assertDocumentRoom(this.options.config, live.storedBytes, update);
-    await live.submit(update, socket.id, actor.id).catch((error: unknown) => {
+    await live.submit(update, socket.id, socketData(socket).session.user.id).catch((error: unknown) => {
       if (error instanceof AppError) throw error;
       this.options.logger.error({ err: error, documentId }, 'could not store document update');
       throw errors.unavailable('The update could not be saved; it will be sent again.');
@@ -179,6 +186,28 @@ export class DocumentHub {
       live.sinceCompaction = 0;
       this.compact(documentId);
     }
+  }
+
+  /** `worksheet.write` for this update; a socket that lost read access too leaves the room at once. */
+  private async authorizeWrite(socket: Socket, live: LiveDocument, documentId: string): Promise<void> {
+    const actor = socketData(socket).session.user;
+    try {
+      await authorizeDocument(this.subjects, actor, live.ref, 'worksheet.write');
+    } catch (error) {
+      if (!isAccessRefusal(error)) throw this.undecided(error, documentId);
+      // Lost more than write access (unseated, conflicted)? Out of the room at once. (Not known
+      // because the database did not answer: the write is refused all the same, the room stays.)
+      const subject = await this.subjects.load(live.ref.evaluationId).catch(() => undefined);
+      if (subject !== undefined && (!subject || !can(actor, 'worksheet.read', subject))) this.evict(socket, documentId, error);
+      throw error;
+    }
+  }
+
+  /** An error that is not a decision (the database did not answer) becomes `unavailable`: the client tries again. */
+  private undecided(error: unknown, documentId: string): AppError {
+    if (error instanceof AppError) return error;
+    this.options.logger.warn({ err: error, documentId }, 'document access or storage could not be read');
+    return errors.unavailable('The worksheet could not be reached just now; it will be tried again.');
   }
 
   /** Applies a socket's presence update (stamped with its identity) and relays it to the room. */
@@ -214,13 +243,25 @@ export class DocumentHub {
     const documentId = worksheetDocumentId(evaluationId);
     const live = this.documents.get(documentId);
     if (!live || live.sockets.size === 0) return 0;
-    const subject = await this.subjects.load(evaluationId);
+    let subject: EvaluationSubject | null;
+    try {
+      subject = await this.subjects.load(evaluationId);
+    } catch (error) {
+      // Undecided: nobody goes on receiving the document on facts that may be stale. Every socket
+      // leaves the room for now and is told to join again; the join decides once the database answers.
+      for (const socketId of [...live.sockets.keys()]) {
+        const socket = this.options.io.sockets.sockets.get(socketId);
+        if (socket) this.evict(socket, documentId, errors.unavailable('Access to the worksheet could not be confirmed; joining again.'));
+        else this.dropGone(live, socketId);
+      }
+      throw error;
+    }
     let removed = 0;
     for (const socketId of [...live.sockets.keys()]) {
       const socket = this.options.io.sockets.sockets.get(socketId);
       if (socket && subject && can(socketData(socket).session.user, 'worksheet.read', subject)) continue;
       if (socket) this.evict(socket, documentId);
-      else live.sockets.delete(socketId);
+      else this.dropGone(live, socketId);
       removed += 1;
     }
     return removed;
@@ -316,12 +357,21 @@ export class DocumentHub {
     for (const live of all) this.unload(live);
   }
 
+  /** A socket that disconnected without leaving (its handler had not run yet): its presence goes too. */
+  private dropGone(live: LiveDocument, socketId: string): void {
+    if (!live.sockets.delete(socketId)) return;
+    live.presence.removeSocket(socketId);
+    if (live.sockets.size === 0) this.scheduleUnload(live);
+  }
+
   private evict(socket: Socket, documentId: string, cause?: unknown): void {
     const wasIn = this.documents.get(documentId)?.sockets.has(socket.id) ?? false;
     this.leave(socket, documentId);
     if (!wasIn) return;
-    const message = cause instanceof Error ? cause.message : 'You no longer have access to this document.';
-    socket.emit('doc.revoked', { documentId, code: 'forbidden', message });
+    // Only our own errors' messages reach the client (never a database error's).
+    const message = cause instanceof AppError ? cause.message : 'You no longer have access to this document.';
+    const code = cause instanceof AppError && cause.code === 'unavailable' ? 'unavailable' : 'forbidden';
+    socket.emit('doc.revoked', { documentId, code, message });
   }
 
   private async open(documentId: string): Promise<LiveDocument> {

@@ -213,10 +213,16 @@ export class DocumentProvider {
 
   private readonly onRevoked = (event: DocRevokedEvent): void => {
     if (event.documentId !== this.documentId) return;
-    this.revoked = event;
     this.joined = false;
-    this.canWrite = false;
     this.dropRemotePresence();
+    if (event.code === 'unavailable') {
+      // Access could not be confirmed just now: join again (unsaved edits go with the resync).
+      this.lastError = { code: 'unavailable', message: event.message };
+      this.scheduleRejoin();
+      return this.changed();
+    }
+    this.revoked = event;
+    this.canWrite = false;
     this.changed();
   };
 
