@@ -232,9 +232,19 @@ export class LiveDocument {
   /** Stores the queued merges, all of them as one row per insert, until none is left. */
   private async storeQueued(): Promise<void> {
     while (this.toStore.length > 0) {
-      const group = this.toStore;
+      let group = this.toStore;
       this.toStore = [];
-      const update = group.length === 1 ? group[0]!.update : Y.mergeUpdates(group.map((merge) => merge.update));
+      let update: Uint8Array;
+      try {
+        update = group.length === 1 ? group[0]!.update : Y.mergeUpdates(group.map((merge) => merge.update));
+      } catch (error) {
+        // Each merge was checked before its broadcast; should several not merge, they go one by one
+        // (a throw here would leave their senders without an answer).
+        this.outlets.badUpdate(this.id, error);
+        this.toStore = group.slice(1);
+        group = group.slice(0, 1);
+        update = group[0]!.update;
+      }
       const pending = group.flatMap((merge) => merge.batch);
       const actors = new Set(pending.map((entry) => entry.actorId));
       const bytes = pending.reduce((total, entry) => total + entry.update.byteLength, 0);

@@ -5,6 +5,8 @@ import { documentSnapshots, documentUpdates } from '../../db/schema.ts';
 import { compactDocumentJob } from '../../../workers/compactDocument.ts';
 import { createLogger } from '../../logger.ts';
 import { startTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
+import { fromBase64 } from '../../../shared/realtime/documents.ts';
+import { UNAPPLIABLE_UPDATE } from '../../../test/support/documents.ts';
 import { appendUpdate, buildDoc, compactDocument, loadStoredDocument } from './persistence.ts';
 
 let database: TestDatabase;
@@ -67,6 +69,25 @@ describe('document persistence', () => {
     expect(await compactDocumentJob.run({ documentId }, {} as never, context)).toMatchObject({ merged: 1 });
     expect(await compactDocumentJob.run({ documentId }, {} as never, context)).toMatchObject({ merged: 0 });
     expect(textOf((await loadStoredDocument(database.db, documentId)).updates)).toBe(late.getText('t').toString());
+  });
+
+  it('leaves a row that does not apply in the log instead of compacting it away', async () => {
+    const documentId = 'worksheet:33333333-3333-4333-8333-333333333333';
+    const { doc, updates } = edits(6);
+    const [first, ...rest] = updates;
+    await appendUpdate(database.db, documentId, first!, null);
+    const badId = await appendUpdate(database.db, documentId, fromBase64(UNAPPLIABLE_UPDATE), null);
+    for (const update of rest) await appendUpdate(database.db, documentId, update, null);
+    // (Yjs applies such an update in part before it throws: loading shows that part, before and after.)
+    const loaded = textOf((await loadStoredDocument(database.db, documentId)).updates);
+    expect(loaded).toContain(doc.getText('t').toString());
+
+    expect(await compactDocument(database.db, documentId)).toMatchObject({ merged: updates.length });
+    const left = await database.db.select().from(documentUpdates).where(eq(documentUpdates.documentId, documentId));
+    expect(left.map((row) => row.id)).toEqual([badId]);
+    expect(textOf((await loadStoredDocument(database.db, documentId)).updates)).toBe(loaded);
+    // Nothing more to merge: the row stays for someone to look at.
+    expect(await compactDocument(database.db, documentId)).toMatchObject({ merged: 0 });
   });
 
   it('refuses a compaction payload that names no document', async () => {

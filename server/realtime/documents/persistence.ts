@@ -111,15 +111,23 @@ export async function compactDocument(db: Database, documentId: string, batchSiz
       .orderBy(asc(documentUpdates.id))
       .limit(batchSize);
     if (rows.length === 0) return { merged: 0, throughUpdateId: snapshot?.throughUpdateId ?? null, snapshotBytes: snapshot?.state.byteLength ?? 0 };
-    const doc = buildDoc([...(snapshot ? [snapshot.state] : []), ...rows.map((row) => row.update)]);
+    // A row that does not apply (none should: every update is checked before it is stored) stays in
+    // the log for someone to look at, rather than vanish into a snapshot that lacks it; a snapshot
+    // that does not apply is never replaced.
+    const unappliable = new Set<number>();
+    const offset = snapshot ? 1 : 0;
+    const doc = buildDoc([...(snapshot ? [snapshot.state] : []), ...rows.map((row) => row.update)], (index) => unappliable.add(index - offset));
     const state = Buffer.from(Y.encodeStateAsUpdate(doc));
     doc.destroy();
-    const throughUpdateId = Math.max(snapshot?.throughUpdateId ?? 0, ...rows.map((row) => row.id));
+    if (unappliable.has(-1)) throw new Error(`the snapshot of ${documentId} does not apply; not compacting`);
+    const merged = rows.filter((_row, index) => !unappliable.has(index));
+    if (merged.length === 0) return { merged: 0, throughUpdateId: snapshot?.throughUpdateId ?? null, snapshotBytes: snapshot?.state.byteLength ?? 0 };
+    const throughUpdateId = Math.max(snapshot?.throughUpdateId ?? 0, ...merged.map((row) => row.id));
     await tx
       .insert(documentSnapshots)
       .values({ documentId, state, throughUpdateId, updatedAt: new Date() })
       .onConflictDoUpdate({ target: documentSnapshots.documentId, set: { state, throughUpdateId, updatedAt: new Date() } });
-    await tx.delete(documentUpdates).where(inArray(documentUpdates.id, rows.map((row) => row.id)));
-    return { merged: rows.length, throughUpdateId, snapshotBytes: state.byteLength };
+    await tx.delete(documentUpdates).where(inArray(documentUpdates.id, merged.map((row) => row.id)));
+    return { merged: merged.length, throughUpdateId, snapshotBytes: state.byteLength };
   });
 }
