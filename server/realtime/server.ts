@@ -18,10 +18,17 @@ import { registerSocketHandlers } from './registry.ts';
  * process through the Redis Streams adapter: unlike the pub/sub adapters it resumes the stream after
  * a Redis blip without losing packets, and it stores sessions for connection state recovery.
  */
+/** The largest Socket.IO message accepted: 1 MB, or more when DOC_MAX_UPDATE_BYTES needs it. */
+export function maxSocketMessageBytes(maxUpdateBytes: number): number {
+  return Math.max(1_000_000, Math.ceil((maxUpdateBytes + 16) / 3) * 4 + 64 * 1024);
+}
+
 export function attachRealtime(app: AppContext, httpServer: HttpServer, adapterClient: Redis, prefix: string): { io: QuorumIo; relay: DocumentRelay } {
   const io: QuorumIo = new Server(httpServer, {
     serveClient: false,
-    maxHttpBufferSize: 1_000_000,
+    // Room for the largest update a client may send, as base64 text in its packet: a bigger message
+    // would close the connection instead of getting its `payload_too_large` ack.
+    maxHttpBufferSize: maxSocketMessageBytes(app.config.DOC_MAX_UPDATE_BYTES),
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
     // A restored session keeps only the evaluation rooms its user may still read (fresh policy check).
     adapter: recheckRestoredSessions(

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import * as Y from 'yjs';
-import { documentLimits } from '../../../shared/realtime/documents.ts';
+import { documentLimits, toWire } from '../../../shared/realtime/documents.ts';
 import { encodeSyncStep1, encodeSyncUpdate } from '../../../shared/realtime/syncMessages.ts';
 import { documentUpdates } from '../../db/schema.ts';
 import { compactDocument } from './persistence.ts';
@@ -135,5 +135,28 @@ describe('document limits', () => {
       if (socket) sockets.push(socket);
       return socket;
     });
+  });
+});
+
+describe('document limits at the largest update size allowed', () => {
+  let large: TestStack;
+  beforeAll(async () => {
+    large = await startTestStack({ env: { DOC_MAX_UPDATE_BYTES: '900000' } });
+  });
+  afterAll(async () => {
+    await large.close();
+  });
+
+  it('answers updates near and over DOC_MAX_UPDATE_BYTES, sent as base64 text, with an ack rather than a dropped connection', async () => {
+    const panel = await buildPanel(large.database.db, large.url, { reviewers: 1 });
+    const socket = await connectSocket(large.url, panel.reviewers[0]!.cookie);
+    sockets.push(socket);
+    expect((await emitAck(socket, 'doc.join', { documentId: panel.documentId })).ok).toBe(true);
+    const near = textEdit('n'.repeat(890_000));
+    expect(await emitAck(socket, 'doc.update', { documentId: panel.documentId, sync: toWire(near.sync), clientUpdateId: 'near' })).toMatchObject({ ok: true });
+    const over = textEdit('o'.repeat(900_001));
+    expect(await emitAck(socket, 'doc.update', { documentId: panel.documentId, sync: toWire(over.sync), clientUpdateId: 'over' })).toMatchObject({ ok: false, error: { code: 'payload_too_large' } });
+    expect(socket.connected).toBe(true);
+    expect(await large.database.db.select().from(documentUpdates).where(eq(documentUpdates.documentId, panel.documentId))).toHaveLength(1);
   });
 });
