@@ -22,8 +22,11 @@ export const documentRelaySchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('presence'), documentId: documentIdSchema, update: relayBytesSchema }),
   /** A process just loaded the document: the others send the presence of their sockets in it. */
   z.strictObject({ type: z.literal('presence-request'), documentId: documentIdSchema }),
-  /** The sending process is alive (every few seconds): one that falls silent died, maybe with a relay unsent. */
-  z.strictObject({ type: z.literal('alive') }),
+  /**
+   * The sending process is alive (every few seconds): one that falls silent died, maybe with a relay
+   * unsent. `lost`: Redis refused one of its stored-update or re-check relays since the last one.
+   */
+  z.strictObject({ type: z.literal('alive'), lost: z.literal(true).optional() }),
   /** The sending process is shutting down after relaying everything it stored: its silence hides nothing. */
   z.strictObject({ type: z.literal('bye') }),
   /** Access to an evaluation's documents changed (seat removed, conflict declared, phase): re-check local sockets. */

@@ -24,10 +24,10 @@ const HEARTBEAT_MS = 50;
 const SILENCE_MS = 300;
 
 /** A process's relay on `channel`, recording what it hears and how often it is told to catch up. */
-function processOn(channel: string) {
+function processOn(channel: string, peerSilenceMs = SILENCE_MS) {
   const publisher = new Redis(redis.url, { maxRetriesPerRequest: null });
   clients.push(publisher);
-  const relay = createDocumentRelay({ publisher, channel, logger: createLogger('test', 'silent'), heartbeatMs: HEARTBEAT_MS, peerSilenceMs: SILENCE_MS });
+  const relay = createDocumentRelay({ publisher, channel, logger: createLogger('test', 'silent'), heartbeatMs: HEARTBEAT_MS, peerSilenceMs });
   relays.push(relay);
   const heard: DocumentRelayMessage[] = [];
   const state = { missed: 0, heard, relay, publisher };
@@ -79,5 +79,27 @@ describe('document relay between server processes', () => {
     // The same silence without a goodbye (a crash) is noticed.
     crashing.relay.close();
     await eventually(() => watcher.missed === settled + 1);
+  });
+
+  it('tells the others to catch up when Redis refused one of its relays', async () => {
+    // Silence is never noticed here: only the lost relay can cause a catch-up.
+    const [watcher, sender] = [processOn('relay-c', 600_000), processOn('relay-c', 600_000)];
+    await eventually(() => watcher.missed >= 1 && sender.missed >= 1);
+    const admin = new Redis(redis.url);
+    clients.push(admin);
+    const settled = watcher.missed;
+    await admin.call('ACL', 'SETUSER', 'default', '-publish');
+    try {
+      sender.relay.send({ type: 'stored', documentId: 'worksheet:7d1f7c52-4a4e-4a49-9a53-0b4f1f0c9a11', update: new Uint8Array([0, 0]) });
+      // Its heartbeats are refused as well meanwhile; let one fail after the relay did.
+      await sleep(HEARTBEAT_MS * 4);
+    } finally {
+      await admin.call('ACL', 'SETUSER', 'default', '+publish');
+    }
+    await eventually(() => watcher.missed === settled + 1);
+    expect(watcher.heard).toEqual([]);
+    // Told once: the next heartbeats are plain again.
+    await sleep(HEARTBEAT_MS * 4);
+    expect(watcher.missed).toBe(settled + 1);
   });
 });

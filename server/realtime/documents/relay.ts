@@ -70,10 +70,21 @@ export function createDocumentRelay(options: DocumentRelayOptions): DocumentRela
   /** Other processes by sender id: when each was last heard from. */
   const peers = new Map<string, number>();
   let heartbeat: NodeJS.Timeout | null = null;
+  /** A stored update or re-check could not be relayed (Redis refused it): the next heartbeat says so. */
+  let lost = false;
   const publish = (message: DocumentRelayMessage) => {
     const wire = 'update' in message ? { ...message, update: toWire(message.update) } : message;
     publisher.publish(channel, prefix + JSON.stringify(wire)).catch((error: unknown) => {
-      if (!closed) logger.warn({ err: error, type: message.type }, 'could not relay a document message');
+      if (closed) return;
+      logger.warn({ err: error, type: message.type }, 'could not relay a document message');
+      if (message.type === 'stored' || message.type === 'recheck') lost = true;
+    });
+  };
+  const sayAlive = () => {
+    const telling = lost;
+    lost = false;
+    publisher.publish(channel, prefix + JSON.stringify(telling ? { type: 'alive', lost: true } : { type: 'alive' })).catch(() => {
+      if (telling) lost = true;
     });
   };
 
@@ -93,7 +104,8 @@ export function createDocumentRelay(options: DocumentRelayOptions): DocumentRela
           logger.warn({ err: read.error }, 'unreadable document relay message');
           return handlers.missed();
         }
-        if (read.message.type === 'alive') return;
+        // Alive, and maybe telling that a relay of its own was lost: storage has what it stored.
+        if (read.message.type === 'alive') return read.message.lost ? handlers.missed() : undefined;
         // Left after relaying all it stored: its silence hides nothing. (Anything it sends later makes it a peer again.)
         if (read.message.type === 'bye') return void peers.delete(sender);
         try {
@@ -106,7 +118,7 @@ export function createDocumentRelay(options: DocumentRelayOptions): DocumentRela
         subscriber.subscribe(channel).then(
           () => {
             // Known to the others at once, not at the next heartbeat.
-            publish({ type: 'alive' });
+            sayAlive();
             handlers.missed();
           },
           (error: unknown) => {
@@ -116,7 +128,7 @@ export function createDocumentRelay(options: DocumentRelayOptions): DocumentRela
       });
       subscriber.connect().catch((error: unknown) => logger.warn({ err: error }, 'document relay could not connect'));
       heartbeat = setInterval(() => {
-        if (publisher.status === 'ready') publish({ type: 'alive' });
+        if (publisher.status === 'ready') sayAlive();
         const now = performance.now();
         let silent = false;
         for (const [peer, heardAt] of peers) {
