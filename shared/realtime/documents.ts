@@ -129,6 +129,8 @@ export interface DocJoinResult {
   /** Every presence state known in the room. */
   awareness: string;
   canWrite: boolean;
+  /** The largest update the server takes (DOC_MAX_UPDATE_BYTES): a larger step 2 is sent in pieces. */
+  maxUpdateBytes: number;
 }
 
 /** The ack of a stored update. */

@@ -144,7 +144,7 @@ export class DocumentHub {
     // From here to the answer nothing awaits: every update stored later is broadcast to this socket.
     let answer: DocJoinResult;
     try {
-      answer = answerSyncStep1(live, clientStateVector, can(actor, 'worksheet.write', subject));
+      answer = answerSyncStep1(live, clientStateVector, can(actor, 'worksheet.write', subject), this.options.config.DOC_MAX_UPDATE_BYTES);
     } catch (error) {
       this.unloadIfUnused(live);
       throw error;

@@ -40,6 +40,23 @@ describe('document limits', () => {
     expect(socket.connected).toBe(true);
   });
 
+  it('shows a writer whose paste was too large that it is not saved, and keeps saving their other edits', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    const writer = await openProvider(stack.url, panel.reviewers[0]!.cookie, panel.documentId);
+    sockets.push({ disconnect: writer.close });
+    writer.provider.doc.getMap('draft').set('subject', 'Statistics');
+    await eventually(() => writer.provider.status === 'saved' || undefined);
+
+    writer.provider.doc.getText('pasted').insert(0, 'p'.repeat(documentLimits.maxUpdateBytes + 10));
+    await eventually(() => writer.provider.status === 'refused' || undefined);
+    expect(writer.provider.diverged).toBe(true);
+    expect(writer.provider.lastError).toMatchObject({ code: 'payload_too_large' });
+    writer.provider.doc.getMap('draft').set('level', 'upper_division');
+    await eventually(async () => (await storedRows(panel.documentId)).length === 2 || undefined);
+    expect(writer.provider.unsavedCount).toBe(0);
+    expect(writer.provider.status).toBe('refused');
+  });
+
   it('refuses updates that would take the document past its size limit', async () => {
     const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
     const socket = await joinedSocket(panel.reviewers[0]!.cookie, panel.documentId);

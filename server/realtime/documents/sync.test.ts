@@ -2,10 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { documentUpdates } from '../../db/schema.ts';
+import { documentLimits } from '../../../shared/realtime/documents.ts';
 import { encodeSyncStep1, encodeSyncStep2 } from '../../../shared/realtime/syncMessages.ts';
 import { buildPanel, connectSocket, emitAck, openProvider, syncPayload, syncStateVector, textEdit } from '../../../test/support/documents.ts';
 import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
 import { eventually } from '../../../test/support/wait.ts';
+import { buildDoc, loadStoredDocument } from './persistence.ts';
 
 let stack: TestStack;
 const closers: (() => void)[] = [];
@@ -139,5 +141,34 @@ describe('document sync (state vector → missing update, both ways)', () => {
     const updates = sent.filter((entry) => entry.event === 'doc.update');
     expect(updates).toHaveLength(1);
     expect(updates[0]!.bytes).toBeLessThan(200);
+  });
+
+  it('saves a long offline session that no longer fits in one update, sent back in pieces that do', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url);
+    const [stayer, leaver] = await Promise.all(panel.reviewers.map((reviewer) => openProvider(stack.url, reviewer.cookie, panel.documentId)));
+    closers.push(stayer!.close, leaver!.close);
+    const sent: number[] = [];
+    leaver!.socket.onAnyOutgoing((event: string, payload: { sync?: string }) => {
+      if (event === 'doc.update') sent.push(syncPayload(payload.sync).byteLength);
+    });
+    leaver!.socket.disconnect();
+
+    // Over the update size limit (256 KiB), paragraph by paragraph; meanwhile the stayer edits too.
+    const notes = leaver!.provider.doc.getText('notes-probe');
+    for (let paragraph = 0; paragraph < 300; paragraph++) notes.insert(notes.length, `${paragraph}: ${'offline evidence '.repeat(60)}\n`);
+    expect(Y.encodeStateAsUpdate(leaver!.provider.doc).byteLength).toBeGreaterThan(documentLimits.maxUpdateBytes);
+    stayer!.provider.doc.getText('notes-probe').insert(0, 'Meanwhile: ');
+    await eventually(() => stayer!.provider.status === 'saved');
+
+    leaver!.socket.connect();
+    await eventually(() => leaver!.provider.status === 'saved' && text(stayer!.provider.doc) === text(leaver!.provider.doc) || undefined);
+    expect(leaver!.provider.diverged).toBe(false);
+    expect(leaver!.provider.lastError).toBeNull();
+    expect(sent.length).toBeGreaterThan(1);
+    for (const bytes of sent) expect(bytes).toBeLessThanOrEqual(documentLimits.maxUpdateBytes);
+    const stored = await loadStoredDocument(stack.database.db, panel.documentId);
+    const saved = buildDoc(stored.updates).getText('notes-probe').toString();
+    expect(saved).toBe(text(leaver!.provider.doc));
+    for (const part of ['Meanwhile: ', '0: offline evidence', '299: offline evidence']) expect(saved).toContain(part);
   });
 });

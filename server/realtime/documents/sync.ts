@@ -10,7 +10,7 @@ import type { LiveDocument } from './liveDocument.ts';
  * step 1, so the client can send its step 2 (what the server lacks) as an ordinary acked update.
  * That state vector covers stored updates only.
  */
-export function answerSyncStep1(live: LiveDocument, clientStateVector: Uint8Array | undefined, canWrite: boolean): DocJoinResult {
+export function answerSyncStep1(live: LiveDocument, clientStateVector: Uint8Array | undefined, canWrite: boolean, maxUpdateBytes: number): DocJoinResult {
   let update: Uint8Array;
   try {
     update = Y.encodeStateAsUpdate(live.doc, clientStateVector && clientStateVector.byteLength > 0 ? clientStateVector : undefined);
@@ -27,5 +27,6 @@ export function answerSyncStep1(live: LiveDocument, clientStateVector: Uint8Arra
     serverSync: toWire(encodeSyncStep1(Y.encodeStateVector(live.doc))),
     awareness: toWire(live.presence.encodeAll()),
     canWrite,
+    maxUpdateBytes,
   };
 }

@@ -5,11 +5,12 @@ import { applyAwarenessUpdate, Awareness, encodeAwarenessUpdate, removeAwareness
 import { readSyncMessage, writeSyncStep1 } from 'y-protocols/sync';
 import * as Y from 'yjs';
 import type { ErrorBody } from '../../../../shared/errors.ts';
-import { toBytes, toWire, type DocAwarenessEvent, type DocRevokedEvent, type DocUpdateEvent } from '../../../../shared/realtime/documents.ts';
+import { documentLimits, toBytes, toWire, type DocAwarenessEvent, type DocRevokedEvent, type DocUpdateEvent } from '../../../../shared/realtime/documents.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../../../shared/realtime/events.ts';
+import { splitStep2 } from '../../../../shared/realtime/splitStep2.ts';
 import { encodeSyncStep2, encodeSyncUpdate, readSyncMessageBytes } from '../../../../shared/realtime/syncMessages.ts';
 
-export type SaveStatus = 'saved' | 'saving' | 'offline';
+export type SaveStatus = 'saved' | 'saving' | 'offline' | 'refused';
 export type DocumentSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** Error codes after which retrying the same bytes cannot help: the edit is dropped and reported. */
@@ -46,6 +47,8 @@ export class DocumentProvider {
   private readonly listeners = new Set<() => void>();
   private readonly prefix = Math.random().toString(36).slice(2, 10);
   private counter = 0;
+  /** The largest update the server takes (from the join): a larger step 2 goes in pieces. */
+  private maxUpdateBytes: number = documentLimits.maxUpdateBytes;
   private joined = false;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private destroyed = false;
@@ -65,8 +68,13 @@ export class DocumentProvider {
     if (socket.connected) this.join();
   }
 
-  /** saved: everything acked; saving: edits wait for their ack; offline: not connected to the document. */
+  /**
+   * refused: an edit was refused for good, so this copy holds something the server never will (until
+   * the page reloads the saved worksheet); offline: not connected to the document; saving: edits wait
+   * for their ack; saved: everything acked.
+   */
   get status(): SaveStatus {
+    if (this.diverged) return 'refused';
     if (!this.joined || !this.socket.connected) return 'offline';
     return this.unacked.size > 0 ? 'saving' : 'saved';
   }
@@ -121,6 +129,7 @@ export class DocumentProvider {
       this.readSync(toBytes(response.data.sync));
       applyAwarenessUpdate(this.awareness, toBytes(response.data.awareness), this);
       this.canWrite = response.data.canWrite;
+      this.maxUpdateBytes = response.data.maxUpdateBytes;
       this.joined = true;
       this.synced = true;
       const serverStep1 = readSyncMessageBytes(toBytes(response.data.serverSync));
@@ -141,9 +150,12 @@ export class DocumentProvider {
       return;
     }
     if (this.unacked.size === 0 && !hasContent) return;
-    // The server has (from before a crash or a lost ack) whatever is not in `missing`: the old ids are done.
+    // The server has (from before a crash or a lost ack) whatever is not in `missing`: the old ids are
+    // done. Too large for one update (a long offline session): the same, in pieces that fit.
+    const pieces = splitStep2(this.doc, missing, serverStateVector, [...this.unacked.values()].map((entry) => entry.update), this.maxUpdateBytes);
     this.unacked.clear();
-    this.send(missing, 'step2');
+    if (pieces.length === 1) this.send(pieces[0]!, 'step2');
+    else for (const piece of pieces) this.send(piece);
   }
 
   /** Applies a sync step 2 or update message from the server (y-protocols' own reader). */
