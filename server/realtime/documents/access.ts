@@ -28,6 +28,8 @@ export interface SubjectLoader {
    */
   loadForUpdate: (evaluationId: string) => Promise<EvaluationSubject | null>;
   invalidate: (evaluationId: string) => void;
+  /** Drops the cached facts of an evaluation whose documents this process no longer holds. */
+  forget: (evaluationId: string) => void;
   /** Bumped by every `invalidate`: a caller that awaited in between knows access may have changed. */
   generation: (evaluationId: string) => number;
 }
@@ -72,6 +74,7 @@ export function createSubjectLoader(db: DbOrTx, ttlMs = 0): SubjectLoader {
       cache.delete(evaluationId);
       generations.set(evaluationId, (generations.get(evaluationId) ?? 0) + 1);
     },
+    forget: (evaluationId) => void cache.delete(evaluationId),
     generation: (evaluationId) => generations.get(evaluationId) ?? 0,
   };
 }

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeAwarenessUpdate } from 'y-protocols/awareness';
+import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
+import * as Y from 'yjs';
 import { presenceColour } from '../../../shared/worksheet.ts';
-import { PRESENCE_BURST } from './awareness.ts';
-import { buildPanel, emitAck, openProvider } from '../../../test/support/documents.ts';
+import { PRESENCE_BURST, PRESENCE_PER_SOCKET } from './awareness.ts';
+import { buildPanel, connectSocket, emitAck, openProvider } from '../../../test/support/documents.ts';
 import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
 import { eventually } from '../../../test/support/wait.ts';
 
@@ -60,5 +61,36 @@ describe('document presence (awareness)', () => {
     // The burst, plus what the rate allowed while the rest arrived — far fewer than one per change.
     expect(broadcasts).toBeLessThan(changes);
     expect(broadcasts).toBeGreaterThanOrEqual(PRESENCE_BURST);
+  });
+
+  it('lets one connection show a few presences at most: more client ids are refused and reach nobody', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
+    const [alice, bob] = panel.reviewers;
+    const socket = await connectSocket(stack.url, alice!.cookie);
+    closers.push(() => socket.disconnect());
+    expect((await emitAck(socket, 'doc.join', { documentId: panel.documentId })).ok).toBe(true);
+    const watcher = await openProvider(stack.url, bob!.cookie, panel.documentId);
+    closers.push(watcher.close);
+
+    const claims = Array.from({ length: PRESENCE_PER_SOCKET + 3 }, (_, index) => {
+      const awareness = new Awareness(new Y.Doc());
+      awareness.setLocalState({ cursor: { anchor: index, head: index } });
+      return awareness;
+    });
+    const acks = [];
+    for (const awareness of claims) acks.push(await emitAck(socket, 'doc.awareness', { documentId: panel.documentId, update: encodeAwarenessUpdate(awareness, [awareness.clientID]) }));
+    expect(acks.slice(0, PRESENCE_PER_SOCKET).every((ack) => ack.ok)).toBe(true);
+    for (const ack of acks.slice(PRESENCE_PER_SOCKET)) expect(ack).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+
+    // The ones it holds still change; a presence it gave up makes room for another.
+    const first = claims[0]!;
+    first.setLocalState(null);
+    expect((await emitAck(socket, 'doc.awareness', { documentId: panel.documentId, update: encodeAwarenessUpdate(first, [first.clientID]) })).ok).toBe(true);
+    const late = claims[PRESENCE_PER_SOCKET]!;
+    expect((await emitAck(socket, 'doc.awareness', { documentId: panel.documentId, update: encodeAwarenessUpdate(late, [late.clientID]) })).ok).toBe(true);
+    const shown = () => [...watcher.provider.awareness.getStates().keys()].filter((clientId) => claims.some((claim) => claim.clientID === clientId));
+    await eventually(() => shown().includes(late.clientID) || undefined);
+    expect(shown()).toHaveLength(PRESENCE_PER_SOCKET);
+    expect(shown()).not.toContain(first.clientID);
   });
 });

@@ -67,6 +67,8 @@ export function stampAwarenessUpdate(update: Uint8Array, who: PresenceIdentity):
 }
 
 /** Presence changes a socket may make per second, sustained, and in a burst (see DocumentPresence.apply). */
+/** Client ids one socket may show in a document at once (a page shows one; a reloaded editor replaces it). */
+export const PRESENCE_PER_SOCKET = 4;
 export const PRESENCE_RATE = 20;
 export const PRESENCE_BURST = 40;
 
@@ -96,6 +98,8 @@ export interface PresenceChange {
 export class DocumentPresence {
   readonly awareness: Awareness;
   private readonly owners = new Map<number, string | typeof REMOTE>();
+  /** The client ids each local socket owns (the same facts as `owners`, by socket). */
+  private readonly claims = new Map<string, Set<number>>();
   private readonly buckets = new Map<string, PresenceBucket>();
 
   constructor(doc: Y.Doc, onChange: (change: PresenceChange) => void) {
@@ -104,7 +108,7 @@ export class DocumentPresence {
     this.awareness.setLocalState(null);
     this.awareness.on('update', ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
       const changed = [...added, ...updated, ...removed];
-      for (const clientId of removed) this.owners.delete(clientId);
+      for (const clientId of removed) this.disown(clientId);
       onChange({
         update: encodeAwarenessUpdate(this.awareness, changed),
         originSocketId: typeof origin === 'string' ? origin : null,
@@ -141,6 +145,11 @@ export class DocumentPresence {
       if (owner !== undefined && owner !== socketId) throw errors.forbidden('That presence belongs to another connection.');
       if (clientId === this.awareness.clientID) throw errors.forbidden('That presence belongs to the server.');
     }
+    const claimed = this.claims.get(socketId);
+    const fresh = clientIds.filter((clientId) => !claimed?.has(clientId));
+    if ((claimed?.size ?? 0) + fresh.length > PRESENCE_PER_SOCKET) {
+      throw errors.validation([{ path: 'update', message: `a connection may show at most ${PRESENCE_PER_SOCKET} presences in a document` }]);
+    }
     const bucket = this.refilled(socketId);
     if (bucket.tokens >= 1 && !bucket.waiting) {
       bucket.tokens -= 1;
@@ -152,8 +161,19 @@ export class DocumentPresence {
   }
 
   private applyNow(socketId: string, update: Uint8Array, clientIds: readonly number[]): void {
-    for (const clientId of clientIds) this.owners.set(clientId, socketId);
+    let claimed = this.claims.get(socketId);
+    if (!claimed) this.claims.set(socketId, (claimed = new Set()));
+    for (const clientId of clientIds) {
+      this.owners.set(clientId, socketId);
+      claimed.add(clientId);
+    }
     applyAwarenessUpdate(this.awareness, update, socketId);
+  }
+
+  private disown(clientId: number): void {
+    const owner = this.owners.get(clientId);
+    this.owners.delete(clientId);
+    if (typeof owner === 'string') this.claims.get(owner)?.delete(clientId);
   }
 
   private refilled(socketId: string): PresenceBucket {
@@ -197,7 +217,8 @@ export class DocumentPresence {
     const bucket = this.buckets.get(socketId);
     if (bucket?.timer) clearTimeout(bucket.timer);
     this.buckets.delete(socketId);
-    const clientIds = [...this.owners].filter(([, owner]) => owner === socketId).map(([clientId]) => clientId);
+    const clientIds = [...(this.claims.get(socketId) ?? [])].filter((clientId) => this.owners.get(clientId) === socketId);
+    this.claims.delete(socketId);
     for (const clientId of clientIds) this.owners.delete(clientId);
     if (clientIds.length > 0) removeAwarenessStates(this.awareness, clientIds, null);
   }

@@ -420,6 +420,7 @@ export class DocumentHub {
   private unload(live: LiveDocument): void {
     if (this.documents.get(live.id) !== live) return;
     this.documents.delete(live.id);
+    this.subjects.forget(live.ref.evaluationId);
     const changed = live.sinceCompaction > 0;
     live.destroy();
     if (changed) this.compact(live.id);
