@@ -102,4 +102,21 @@ describe('document relay between server processes', () => {
     await sleep(HEARTBEAT_MS * 4);
     expect(watcher.missed).toBe(settled + 1);
   });
+
+  it('queues nothing while its link to Redis is down, and has the others catch up once it is back', async () => {
+    const [watcher, sender] = [processOn('relay-d', 600_000), processOn('relay-d', 600_000)];
+    await eventually(() => watcher.missed >= 1 && sender.missed >= 1);
+    const settled = watcher.missed;
+    // The link drops (and comes back by itself); an update is stored meanwhile.
+    const whileDown = new Promise<string>((resolve) =>
+      sender.publisher.once('close', () => {
+        sender.relay.send({ type: 'stored', documentId: 'worksheet:7d1f7c52-4a4e-4a49-9a53-0b4f1f0c9a11', update: new Uint8Array([0, 0]) });
+        resolve(sender.publisher.status);
+      }),
+    );
+    sender.publisher.disconnect(true);
+    expect(await whileDown).not.toBe('ready');
+    await eventually(() => watcher.missed === settled + 1);
+    expect(watcher.heard).toEqual([]);
+  });
 });

@@ -32,8 +32,11 @@ export interface DocumentRelayHandlers {
 
 export interface DocumentRelay {
   /**
-   * Tells every other server process (fire and forget). While Redis is away, stored updates and
-   * re-checks are sent once it is back; presence changes are dropped (stale by then; each is renewed).
+   * Tells every other server process (fire and forget). While this process's link to Redis is
+   * down nothing is queued (an outage would grow the queue by every stored update): stored updates
+   * and re-checks are dropped and reported by the first heartbeat once the link is back, so the
+   * others catch up from storage (after an outage of Redis itself they do anyway, on resubscribing);
+   * presence changes are dropped (stale by then; each is renewed).
    */
   send: (message: DocumentRelayMessage) => void;
   /** Starts receiving the other processes' relays. */
@@ -90,7 +93,10 @@ export function createDocumentRelay(options: DocumentRelayOptions): DocumentRela
 
   return {
     send: (message) => {
-      if ((message.type === 'presence' || message.type === 'presence-request') && publisher.status !== 'ready') return;
+      if (publisher.status !== 'ready') {
+        if (message.type === 'stored' || message.type === 'recheck') lost = true;
+        return;
+      }
       publish(message);
     },
     listen: (handlers) => {
