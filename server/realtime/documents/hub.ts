@@ -90,6 +90,7 @@ export class DocumentHub {
       },
       relayAwareness: (documentId, update) => relay.send({ type: 'presence', documentId, update }),
       badUpdate: (documentId, error) => options.logger.error({ err: error, documentId }, 'stored document update does not apply'),
+      storeAbandoned: (documentId, error) => options.logger.error({ err: error, documentId }, 'gave up storing edits after a failed insert; their writers or the room must send them again'),
     };
   }
 

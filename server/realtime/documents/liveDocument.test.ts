@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { UNAPPLIABLE_UPDATE } from '../../../test/support/documents.ts';
 import { LiveDocument, type DocumentOutlets } from './liveDocument.ts';
@@ -15,6 +15,7 @@ function controlledOutlets() {
     broadcastAwareness: () => {},
     relayAwareness: () => {},
     badUpdate: (_documentId, error) => badUpdates.push(error),
+    storeAbandoned: (_documentId, error) => badUpdates.push(error),
   };
   return { outlets, inserts, broadcasts, badUpdates };
 }
@@ -84,9 +85,9 @@ describe('LiveDocument storage (group commit)', () => {
     expect(live.sinceCompaction).toBe(2);
   });
 
-  it('refuses every edit of a failed insert, forgets them as in flight, and stores later edits normally', async () => {
+  it('refuses every edit of a failed insert, stores them itself later (the room has them), and stores later edits normally', async () => {
     const { outlets, inserts } = controlledOutlets();
-    const live = new LiveDocument({ id: 'worksheet:y', ref: { kind: 'worksheet', evaluationId: 'y' }, doc: new Y.Doc(), storedBytes: 0, logLength: 0, outlets });
+    const live = new LiveDocument({ id: 'worksheet:y', ref: { kind: 'worksheet', evaluationId: 'y' }, doc: new Y.Doc(), storedBytes: 0, logLength: 0, outlets, storeRetryMs: 5 });
     const writer = new Y.Doc();
     const lost = settledState(live.submit(edit(writer, 'lost '), 'a', 'alice'));
     await nextTurn();
@@ -99,7 +100,8 @@ describe('LiveDocument storage (group commit)', () => {
     inserts[1]!.fail(new Error('storage refused'));
     await live.settle();
     expect(alsoLost.value).toBe('refused');
-    expect(live.unstored).toHaveLength(0);
+    // Their senders were told; the edits stay in flight (joiners get them) and are not counted as stored.
+    expect(live.unstored).toHaveLength(2);
     expect(live.storedBytes).toBe(0);
     expect(live.doc.getText('notes').toString()).toBe('');
 
@@ -109,6 +111,31 @@ describe('LiveDocument storage (group commit)', () => {
     await live.settle();
     expect(kept.value).toBe('stored');
     expect(live.doc.getText('notes').toString()).toBe('kept ');
+
+    // The document tries the failed ones again itself: the first retry fails too, the next ones succeed.
+    await vi.waitUntil(() => inserts.length === 5);
+    expect(textOf([inserts[3]!.update, inserts[4]!.update])).toBe('lost too ');
+    inserts[3]!.fail(new Error('storage still refused'));
+    inserts[4]!.finish();
+    await vi.waitUntil(() => inserts.length === 6);
+    inserts[5]!.finish();
+    await vi.waitUntil(() => live.unstored.length === 0);
+    expect(live.doc.getText('notes').toString()).toContain('lost too ');
+    expect(live.doc.getText('notes').toString()).toContain('kept ');
+    expect(live.sinceCompaction).toBe(3);
+  });
+
+  it('gives up the retries once it is destroyed (unloaded): only clients that hold the edits can send them again', async () => {
+    const { outlets, inserts } = controlledOutlets();
+    const live = new LiveDocument({ id: 'worksheet:w', ref: { kind: 'worksheet', evaluationId: 'w' }, doc: new Y.Doc(), storedBytes: 0, logLength: 0, outlets, storeRetryMs: 5 });
+    const lost = settledState(live.submit(edit(new Y.Doc(), 'lost '), 'a', 'alice'));
+    await nextTurn();
+    inserts[0]!.fail(new Error('storage refused'));
+    await live.settle();
+    expect(lost.value).toBe('refused');
+    live.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(inserts).toHaveLength(1);
   });
 
   it('refuses an update that decodes but does not apply before it reaches the room; the rest of its batch goes ahead', async () => {

@@ -15,6 +15,8 @@ export interface DocumentOutlets {
   relayAwareness: (documentId: string, update: Uint8Array) => void;
   /** A stored update that did not apply to the Y.Doc (it was checked on a scratch document before storing, so this is a bug to log). */
   badUpdate: (documentId: string, error: unknown) => void;
+  /** Edits whose insert failed and whose retries all failed too: only clients that hold them can send them again. */
+  storeAbandoned: (documentId: string, error: unknown) => void;
 }
 
 interface PendingUpdate {
@@ -27,6 +29,13 @@ interface PendingUpdate {
 
 /** Marks updates the server applied itself, so nothing echoes them back. */
 export const STORED_ORIGIN = Symbol('stored');
+
+/**
+ * After a failed insert the document stores those merges itself, this long after (doubling up to
+ * the maximum, at most `attempts` times): their senders were told to send them again, but one who
+ * left never will, while the room already has them (and may build on them).
+ */
+const STORE_RETRY = { firstMs: 1_000, maxMs: 30_000, attempts: 12 };
 
 /** A merge broadcast to the room and waiting to be stored, with the edits it acknowledges. */
 interface UnstoredMerge {
@@ -81,9 +90,15 @@ export class LiveDocument {
   private storing: Promise<void> | null = null;
   /** Merged updates broadcast but not yet stored. */
   private readonly inFlight = new Set<Uint8Array>();
+  /** Merges whose insert failed, stored again by the document itself (see STORE_RETRY). */
+  private readonly retries = new Set<NodeJS.Timeout>();
+  private destroyed = false;
 
-  constructor(input: { id: string; ref: DocumentRef; doc: Y.Doc; storedBytes: number; logLength: number; outlets: DocumentOutlets; batchMs?: number }) {
+  private readonly storeRetryMs: number;
+
+  constructor(input: { id: string; ref: DocumentRef; doc: Y.Doc; storedBytes: number; logLength: number; outlets: DocumentOutlets; batchMs?: number; storeRetryMs?: number }) {
     this.batchMs = input.batchMs ?? 0;
+    this.storeRetryMs = input.storeRetryMs ?? STORE_RETRY.firstMs;
     this.id = input.id;
     this.ref = input.ref;
     this.doc = input.doc;
@@ -251,10 +266,11 @@ export class LiveDocument {
       try {
         await this.outlets.store(this.id, update, actors.size === 1 ? pending[0]!.actorId : null);
       } catch (error) {
-        for (const merge of group) this.inFlight.delete(merge.update);
         this.storedBytes -= bytes;
         this.pendingBytes -= bytes;
         pending.forEach((entry) => entry.reject(error));
+        // Still in flight (joiners get them) until stored by the retry, or given up.
+        this.storeLater(group.map((merge) => merge.update), update, 1);
         continue;
       }
       this.pendingBytes -= bytes;
@@ -266,7 +282,36 @@ export class LiveDocument {
     }
   }
 
+  /** Stores `update` (the merge of `merges`, broadcast earlier) without senders to answer, after a failed insert. */
+  private storeLater(merges: Uint8Array[], update: Uint8Array, attempt: number): void {
+    const delay = Math.min(this.storeRetryMs * 2 ** (attempt - 1), STORE_RETRY.maxMs);
+    const timer = setTimeout(() => {
+      this.retries.delete(timer);
+      if (this.destroyed) return;
+      this.outlets.store(this.id, update, null).then(
+        () => {
+          for (const merge of merges) this.inFlight.delete(merge);
+          if (this.destroyed) return;
+          this.storedBytes += update.byteLength;
+          this.sinceCompaction += 1;
+          this.applySafely(update);
+        },
+        (error: unknown) => {
+          if (this.destroyed) return;
+          if (attempt < STORE_RETRY.attempts) return this.storeLater(merges, update, attempt + 1);
+          for (const merge of merges) this.inFlight.delete(merge);
+          this.outlets.storeAbandoned(this.id, error);
+        },
+      );
+    }, delay);
+    timer.unref();
+    this.retries.add(timer);
+  }
+
   destroy(): void {
+    this.destroyed = true;
+    for (const timer of this.retries) clearTimeout(timer);
+    this.retries.clear();
     if (this.idleTimer) clearTimeout(this.idleTimer);
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.presence.destroy();

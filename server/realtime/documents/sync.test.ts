@@ -103,6 +103,35 @@ describe('document sync (state vector → missing update, both ways)', () => {
     expect(text(stored)).toBe('deliberation point');
   });
 
+  it('stores an edit the room has seen even when its writer left before storage came back', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url);
+    const [writer, watcher] = await Promise.all(panel.reviewers.map((reviewer) => openProvider(stack.url, reviewer.cookie, panel.documentId)));
+    closers.push(watcher!.close);
+    const { db } = stack.database;
+    await db.execute(sql`create function refuse_document_updates() returns trigger language plpgsql as $$ begin raise exception 'storage refused'; end $$`);
+    await db.execute(sql`create trigger refuse_document_updates before insert on document_updates for each row execute function refuse_document_updates()`);
+    try {
+      writer!.provider.doc.getText('notes-probe').insert(0, 'a point the writer never resends');
+      await eventually(() => text(watcher!.provider.doc) === 'a point the writer never resends' || undefined);
+      await eventually(() => writer!.provider.lastError?.code === 'unavailable' || undefined);
+      writer!.close(); // the tab is closed: its unsaved edit goes with it
+    } finally {
+      await db.execute(sql`drop trigger refuse_document_updates on document_updates`);
+      await db.execute(sql`drop function refuse_document_updates()`);
+    }
+    // The watcher builds on it; the server stored the point itself, so the edit does not wait on a missing one.
+    const notes = watcher!.provider.doc.getText('notes-probe');
+    notes.insert(notes.length, ', seconded');
+    await eventually(() => watcher!.provider.status === 'saved' || undefined);
+    await eventually(async () => {
+      const stored = await loadStoredDocument(db, panel.documentId);
+      return buildDoc(stored.updates).getText('notes-probe').toString() === 'a point the writer never resends, seconded' || undefined;
+    });
+    const late = await openProvider(stack.url, panel.reviewers[1]!.cookie, panel.documentId);
+    closers.push(late.close);
+    expect(text(late.provider.doc)).toBe('a point the writer never resends, seconded');
+  });
+
   it('after a reconnect each side sends only what the other lacks', async () => {
     const panel = await buildPanel(stack.database.db, stack.url);
     const [stayer, leaver] = await Promise.all(panel.reviewers.map((reviewer) => openProvider(stack.url, reviewer.cookie, panel.documentId)));
