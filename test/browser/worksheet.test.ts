@@ -160,4 +160,33 @@ describe('panel worksheet in Chromium', () => {
     expect(await coordinator.getByTestId('comment-add').count()).toBe(0);
     await coordinator.screenshot({ path: 'test-results/worksheet-observer.png', fullPage: true });
   });
+
+  it('tells a panelist whose paste was too large that it is not saved, and reloads the saved worksheet on request', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    const page = await openWorksheet(panel.reviewers[0]!.user.email, panel.evaluation.id);
+    await notes(page).click();
+    await page.keyboard.type('Saved before the paste.');
+    await expect.poll(() => saveStatus(page)).toBe('saved');
+
+    // One paste larger than the server takes in one update (256 KiB).
+    await page.keyboard.insertText(` ${'pasted syllabus text '.repeat(14_000)}`);
+    await expect.poll(() => saveStatus(page)).toBe('refused');
+    expect(await page.getByTestId('save-status').textContent()).toContain('Not saved');
+    const alert = page.getByTestId('worksheet-diverged');
+    expect(await alert.textContent()).toContain('An edit was too large to save, so it is only on this screen.');
+    // The editor scrolled to the end of the paste; the alert and the status stay in view.
+    expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(1000);
+    const viewport = page.viewportSize()!;
+    for (const element of [alert, page.getByTestId('save-status')]) {
+      const box = (await element.boundingBox())!;
+      expect(box.y).toBeGreaterThanOrEqual(0);
+      expect(box.y + box.height).toBeLessThanOrEqual(viewport.height);
+    }
+    await page.screenshot({ path: 'test-results/worksheet-refused.png' });
+
+    await alert.getByRole('button', { name: 'Reload the saved worksheet' }).click();
+    await expect.poll(() => saveStatus(page)).toBe('saved');
+    expect(await page.getByTestId('worksheet-diverged').count()).toBe(0);
+    expect(await notesText(page)).toBe('Saved before the paste.');
+  });
 });
