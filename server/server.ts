@@ -58,7 +58,7 @@ export async function startServer(
   const httpServer = createServer(createHttpApp(app, { pages, isShuttingDown: () => shuttingDown }));
   const adapterRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   adapterRedis.on('error', (error) => logger.warn({ err: error }, 'socket.io adapter redis error'));
-  const { io, relay } = attachRealtime(app, httpServer, adapterRedis, prefix);
+  const { io, relay, sweep } = attachRealtime(app, httpServer, adapterRedis, prefix);
   const jobEvents = relayJobEvents(app, config.REDIS_URL, prefix);
 
   await new Promise<void>((resolveListen, reject) => {
@@ -74,7 +74,8 @@ export async function startServer(
       try {
         const requeued = await requeuePendingJobs(app.db, queues, 30_000);
         if (requeued > 0) logger.info({ requeued }, 're-enqueued pending jobs');
-        await purgeExpiredSessions(app.db);
+        // Their sockets, on every process, are told and disconnected now (the socket sweep would, later).
+        for (const tokenHash of await purgeExpiredSessions(app.db)) app.notify.sessionEnded(tokenHash, 'expired');
       } catch (error) {
         logger.warn({ err: error }, 'housekeeping failed');
       }
@@ -90,6 +91,7 @@ export async function startServer(
     close: async () => {
       shuttingDown = true;
       clearInterval(housekeeping);
+      sweep.stop();
       // Each step is bounded: a shutdown must finish even when Redis or the database is gone.
       // Queued document updates are stored (and acked) before the sockets go.
       relay.close();

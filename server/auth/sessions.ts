@@ -85,8 +85,8 @@ export async function deleteSession(db: Database, tokenHash: string): Promise<vo
   await db.delete(sessions).where(eq(sessions.tokenHash, tokenHash));
 }
 
-/** Removes expired sessions; run periodically. */
-export async function purgeExpiredSessions(db: Database): Promise<number> {
+/** Removes expired sessions (run periodically); returns their token hashes. */
+export async function purgeExpiredSessions(db: Database): Promise<string[]> {
   const removed = await db.delete(sessions).where(lt(sessions.expiresAt, new Date())).returning({ tokenHash: sessions.tokenHash });
-  return removed.length;
+  return removed.map((row) => row.tokenHash);
 }

@@ -1,5 +1,5 @@
 import { inArray } from 'drizzle-orm';
-import { errors } from '../../shared/errors.ts';
+import { AppError, errors } from '../../shared/errors.ts';
 import { can, type EvaluationSubject } from '../../shared/policies/index.ts';
 import { evaluationUnwatchSchema, evaluationWatchSchema, panelEventNames, type EvaluationWatchResult } from '../../shared/realtime/evaluationRoom.ts';
 import type { Actor } from '../../shared/roles.ts';
@@ -35,8 +35,12 @@ export const evaluationRoomHandlers = {
     schema: evaluationWatchSchema,
     handle: async ({ app, socket, data, payload }): Promise<EvaluationWatchResult> => {
       const actor = data.session.user;
-      await readableSubject(app.db, actor, payload.evaluationId);
       const room = rooms.evaluation(payload.evaluationId);
+      await readableSubject(app.db, actor, payload.evaluationId).catch(async (error: unknown) => {
+        // Refused: not in the room either (connection state recovery may have put it back there).
+        if (error instanceof AppError) await socket.leave(room);
+        throw error;
+      });
       await socket.join(room);
       // A revocation that committed between the check and the join ran its socketsLeave before we
       // joined: checking again after joining closes that gap (the facts are read after the join).
@@ -59,7 +63,7 @@ export const evaluationRoomHandlers = {
 };
 
 /** The evaluation a room name belongs to, or null for other rooms. */
-function evaluationOfRoom(room: string): string | null {
+export function evaluationOfRoom(room: string): string | null {
   return room.startsWith(roomPrefix) ? room.slice(roomPrefix.length) : null;
 }
 

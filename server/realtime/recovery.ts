@@ -1,5 +1,6 @@
 import type { Socket } from 'socket.io';
 import type { SessionUser } from '../auth/sessions.ts';
+import type { Logger } from '../logger.ts';
 import type { SocketData } from './auth.ts';
 import { rooms } from './rooms.ts';
 
@@ -32,6 +33,7 @@ export interface PersistedSocketData {
 export function recheckRestoredSessions<Nsp, A extends RestoresSessions>(
   factory: (nsp: Nsp) => A,
   recheck: (session: RecoveredSession) => Promise<void>,
+  logger: Pick<Logger, 'warn'>,
 ): (nsp: Nsp) => A {
   // Socket.IO calls the factory with `new`: a plain function (not an arrow) that returns the adapter.
   return function restoringAdapter(nsp: Nsp): A {
@@ -41,7 +43,9 @@ export function recheckRestoredSessions<Nsp, A extends RestoresSessions>(
     adapter.persistSession = (session) => {
       const user = (session.data as Partial<SocketData> | null)?.session?.user;
       const data: PersistedSocketData | null = user ? { session: { user } } : null;
-      return persist({ ...session, data });
+      // Socket.IO does not wait for this (nor catch it): a Redis error reply must not become an
+      // unhandled rejection. Without the saved session the client just resyncs in full.
+      return Promise.resolve(persist({ ...session, data })).catch((error: unknown) => logger.warn({ err: error }, 'could not save a socket session for recovery'));
     };
     adapter.restoreSession = async (pid, offset) => {
       const session = await restore(pid, offset);

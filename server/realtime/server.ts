@@ -12,6 +12,7 @@ import { recheckRecoveredEvaluationRooms } from './evaluationRoom.ts';
 import { createNotifier, type QuorumIo } from './notifier.ts';
 import { recheckRestoredSessions } from './recovery.ts';
 import { registerSocketHandlers } from './registry.ts';
+import { startSocketSweep } from './socketSweep.ts';
 
 /**
  * Attaches Socket.IO to the HTTP server and gives the app its notifier. Rooms span every server
@@ -23,9 +24,32 @@ export function maxSocketMessageBytes(maxUpdateBytes: number): number {
   return Math.max(1_000_000, Math.ceil((maxUpdateBytes + 16) / 3) * 4 + 64 * 1024);
 }
 
-export function attachRealtime(app: AppContext, httpServer: HttpServer, adapterClient: Redis, prefix: string): { io: QuorumIo; relay: DocumentRelay } {
+/**
+ * A browser opening a socket from another origin is refused, as HTTP refuses its state-changing
+ * requests: the session cookie (SameSite=Lax) would go along from a sibling site. Clients that send
+ * no Origin (not browsers) pass; the session cookie still decides who they are.
+ */
+export function sameOriginHandshake(req: { headers: { origin?: string; host?: string } }, callback: (error: string | null | undefined, success: boolean) => void): void {
+  const { origin, host } = req.headers;
+  if (!origin || origin === 'null') return callback(null, true);
+  let originHost: string | null = null;
+  try {
+    originHost = new URL(origin).host;
+  } catch {
+    originHost = null;
+  }
+  callback(originHost === host ? null : 'forbidden origin', originHost === host);
+}
+
+export function attachRealtime(
+  app: AppContext,
+  httpServer: HttpServer,
+  adapterClient: Redis,
+  prefix: string,
+): { io: QuorumIo; relay: DocumentRelay; sweep: ReturnType<typeof startSocketSweep> } {
   const io: QuorumIo = new Server(httpServer, {
     serveClient: false,
+    allowRequest: sameOriginHandshake,
     // Room for the largest update a client may send, as base64 text in its packet: a bigger message
     // would close the connection instead of getting its `payload_too_large` ack.
     maxHttpBufferSize: maxSocketMessageBytes(app.config.DOC_MAX_UPDATE_BYTES),
@@ -34,6 +58,7 @@ export function attachRealtime(app: AppContext, httpServer: HttpServer, adapterC
     adapter: recheckRestoredSessions(
       createAdapter(adapterClient, { streamName: `${prefix}:socket.io`, sessionKeyPrefix: `${prefix}:sio:session:` }),
       (session) => recheckRecoveredEvaluationRooms(app.db, session),
+      app.logger,
     ),
   });
   io.use(socketAuth(app));
@@ -51,7 +76,8 @@ export function attachRealtime(app: AppContext, httpServer: HttpServer, adapterC
     relay,
   });
   relayDocumentsAcrossProcesses(relay, app.documents, app);
-  return { io, relay };
+  const sweep = startSocketSweep({ io, db: app.db, logger: app.logger, intervalMs: app.config.SOCKET_RECHECK_MS });
+  return { io, relay, sweep };
 }
 
 /**

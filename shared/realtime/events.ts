@@ -35,7 +35,8 @@ export interface ServerToClientEvents {
   /** A seat was added or removed, or a conflict declared: refetch the panel (and the evaluation's steps). */
   'panel.changed': (event: { evaluationId: string }) => void;
   /** To one user: they may no longer see this evaluation (declared a conflict, or unseated). */
-  'access.revoked': (event: { evaluationId: string; reason: 'conflict_declared' | 'seat_removed' }) => void;
+  /** `access_lost`: found by the periodic re-check (a change made behind the commands' back, or a missed one). */
+  'access.revoked': (event: { evaluationId: string; reason: 'conflict_declared' | 'seat_removed' | 'access_lost' }) => void;
   /** A panelist submitted their independent review (no contents): refetch review status and what you may now see. */
   'review.submitted': (event: { evaluationId: string }) => void;
 }

@@ -1,3 +1,5 @@
+import { eq, sql } from 'drizzle-orm';
+import { evaluations } from '../../server/db/schema.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { decisionPost, sampleMotion } from '../support/decisions.ts';
@@ -83,4 +85,83 @@ describe('an evaluation followed live by a panelist and an observer, in Chromium
     await memberWorksheet.screenshot({ path: 'test-results/live-panel-worksheet-read-only.png', fullPage: true });
     await observer.screenshot({ path: 'test-results/live-panel-observer-deliberation.png', fullPage: true });
   }, 180_000);
+
+  it('comes back live by itself when the server refused its reconnection for a while', async () => {
+    const db = stack.database.db;
+    const coordinatorUser = await buildUser(db, { role: 'coordinator', name: 'Casey Morgan' });
+    const page = await signInPage(browser, stack.url, coordinatorUser.email, TEST_PASSWORD);
+    await page.goto('/');
+    const live = page.locator('.live');
+    await page.locator('.live--on').waitFor(LIVE);
+
+    // Off the network; meanwhile the database stops answering session lookups.
+    await page.context().setOffline(true);
+    await live.filter({ hasText: 'Offline' }).waitFor(LIVE);
+    // Socket.IO's CONNECT_ERROR packet (`44…`), over long-polling (the transport a connection starts on) or WebSocket.
+    const refused = new Promise<string>((resolveRefusal) => {
+      page.on('response', (response) => {
+        if (!response.url().includes('/socket.io/')) return;
+        void response.text().then(
+          (body) => body.split('\x1e').some((packet) => packet.startsWith('44')) && resolveRefusal(body),
+          () => undefined,
+        );
+      });
+      page.on('websocket', (socket) =>
+        socket.on('framereceived', ({ payload }) => {
+          if (String(payload).startsWith('44')) resolveRefusal(String(payload));
+        }),
+      );
+    });
+    await db.execute(sql`alter table sessions rename to sessions_away`);
+    try {
+      await page.context().setOffline(false);
+      expect(await refused).toContain('internal');
+    } finally {
+      await db.execute(sql`alter table sessions_away rename to sessions`);
+    }
+    // Socket.IO does not retry a refused connection by itself; the console does.
+    await page.locator('.live--on').waitFor(LIVE);
+  }, 120_000);
+
+  it('watches an evaluation again by itself when the server could not check access at the first try', async () => {
+    const db = stack.database.db;
+    const course = await buildCourse(db);
+    const [coordinatorUser, reviewerUser] = await Promise.all([buildUser(db, { role: 'coordinator' }), buildUser(db, { role: 'reviewer' })]);
+    const evaluation = await buildDeliberation(db, { courseId: course.id, createdBy: coordinatorUser.id, reviewerIds: [reviewerUser.id] });
+    const page = await signInPage(browser, stack.url, coordinatorUser.email, TEST_PASSWORD);
+    await page.goto(`/evaluations/${evaluation.id}`);
+    await statusIs(page, 'deliberation');
+
+    // Off the network; when it comes back, the panel's seats cannot be read for a moment.
+    await page.context().setOffline(true);
+    await page.waitForFunction(() => !navigator.onLine);
+    // The watch's error ack, over whichever transport the new connection is on by then.
+    const watchFailed = new Promise<void>((resolveFailure) => {
+      page.on('websocket', (socket) =>
+        socket.on('framereceived', ({ payload }) => {
+          if (String(payload).includes('"code":"internal"')) resolveFailure();
+        }),
+      );
+      page.on('response', (response) => {
+        if (!response.url().includes('/socket.io/')) return;
+        void response.text().then(
+          (body) => body.includes('"code":"internal"') && resolveFailure(),
+          () => undefined,
+        );
+      });
+    });
+    await db.execute(sql`alter table panel_seats rename to panel_seats_away`);
+    try {
+      await page.context().setOffline(false);
+      await watchFailed;
+    } finally {
+      await db.execute(sql`alter table panel_seats_away rename to panel_seats`);
+    }
+    // Back in the room: the next change arrives live.
+    await db.update(evaluations).set({ status: 'voting' }).where(eq(evaluations.id, evaluation.id));
+    await expect.poll(async () => {
+      stack.server.app.notify.evaluationChanged(evaluation.id, 'voting');
+      return page.getByTestId('evaluation-status').first().getAttribute('data-status');
+    }, LIVE).toBe('voting');
+  }, 120_000);
 });

@@ -23,6 +23,12 @@ interface EvaluationWatch {
 }
 const evaluationWatches = new Map<string, EvaluationWatch>();
 
+/** After the server refused a connection (not the session): first retry, and the longest wait. */
+const RECONNECT_MS = { first: 1_000, max: 30_000 };
+
+/** A watch refused for one of these reasons is final; any other (the database did not answer) is tried again. */
+const finalWatchRefusals = new Set(['forbidden', 'not_found', 'validation_failed', 'bad_request', 'unauthenticated']);
+
 function endSession(): void {
   closeSocket();
   session.clear();
@@ -34,14 +40,23 @@ export function getSocket(): QuorumSocket {
   if (socket) return socket;
   const created: QuorumSocket = io({ path: '/socket.io', withCredentials: true });
   created.on('session.ended', () => endSession());
+  let retryMs = RECONNECT_MS.first;
+  created.on('connect', () => (retryMs = RECONNECT_MS.first));
   created.on('connect_error', (error) => {
-    // A refusal by the auth middleware is not retried by Socket.IO: the session is gone.
     const data = (error as Error & { data?: unknown }).data;
-    if (typeof data === 'object' && data !== null && (data as { code?: unknown }).code === 'unauthenticated') endSession();
+    if (typeof data === 'object' && data !== null && (data as { code?: unknown }).code === 'unauthenticated') return endSession();
+    // Socket.IO retries a lost connection itself, but not one the server refused (a database that
+    // did not answer, too many connections open): try again, later each time.
+    if (created.active) return;
+    setTimeout(() => {
+      if (socket === created && !created.connected) created.connect();
+    }, retryMs);
+    retryMs = Math.min(retryMs * 2, RECONNECT_MS.max);
   });
   socket = created;
   return created;
 }
+
 
 /** Drops the socket (on sign-out, or when the session ends) so the next user gets a fresh one. */
 export function closeSocket(): void {
@@ -147,6 +162,12 @@ function joinEvaluation(target: QuorumSocket, evaluationId: string, watch: Evalu
     for (const watcher of watch.watchers) {
       if (response.ok) watcher.onSync();
       else watcher.onError?.(response.error);
+    }
+    if (!response.ok && !finalWatchRefusals.has(response.error.code)) {
+      // Not a refusal of access: join again shortly (a reconnect joins anyway).
+      setTimeout(() => {
+        if (evaluationWatches.get(evaluationId) === watch && !watch.joined && target.connected) watch.join();
+      }, 2_000);
     }
   });
 }

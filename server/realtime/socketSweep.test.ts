@@ -1,0 +1,87 @@
+import { eq } from 'drizzle-orm';
+import { io } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DocumentSocket } from '../../app/lib/realtime/worksheet/provider.ts';
+import { buildPanel, connectSocket, emitAck } from '../../test/support/documents.ts';
+import { startTestStack, type TestStack } from '../../test/support/stack.ts';
+import { eventually } from '../../test/support/wait.ts';
+import { hashToken, SESSION_COOKIE } from '../auth/sessions.ts';
+import { panelSeats, sessions, users } from '../db/schema.ts';
+
+let stack: TestStack;
+const sockets: DocumentSocket[] = [];
+
+beforeAll(async () => {
+  stack = await startTestStack({ env: { SOCKET_RECHECK_MS: '200' } });
+});
+afterAll(async () => {
+  sockets.forEach((socket) => socket.disconnect());
+  await stack.close();
+});
+
+/** A socket watching the panel's evaluation, recording what it hears. */
+async function watching(cookie: string, evaluationId: string) {
+  const socket = await connectSocket(stack.url, cookie);
+  sockets.push(socket);
+  expect((await emitAck(socket, 'evaluation.watch', { evaluationId })).ok).toBe(true);
+  const heard: [string, unknown][] = [];
+  socket.onAny((event: string, payload: unknown) => heard.push([event, payload]));
+  const disconnected = new Promise<string>((resolve) => socket.once('disconnect', (reason) => resolve(reason)));
+  return { socket, heard, disconnected };
+}
+
+const tokenHashOf = (cookie: string) => hashToken(cookie.split(';')[0]!.split('=').slice(1).join('='));
+
+describe('the periodic socket re-check', () => {
+  it('tells and disconnects a socket whose session expired, and one whose user was disabled', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
+    const [expiring, disabled] = panel.reviewers;
+    expect(expiring!.cookie.startsWith(`${SESSION_COOKIE}=`)).toBe(true);
+    const [first, second] = [await watching(expiring!.cookie, panel.evaluation.id), await watching(disabled!.cookie, panel.evaluation.id)];
+    const staying = await watching(panel.coordinator.cookie, panel.evaluation.id);
+
+    await stack.database.db.update(sessions).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(sessions.tokenHash, tokenHashOf(expiring!.cookie)));
+    await stack.database.db.update(users).set({ disabledAt: new Date() }).where(eq(users.id, disabled!.user.id));
+    for (const watcher of [first, second]) {
+      expect(await watcher.disconnected).toBe('io server disconnect');
+      expect(watcher.heard).toContainEqual(['session.ended', { reason: 'expired' }]);
+    }
+    // Nobody else is touched, and what happens next reaches only them.
+    stack.server.app.notify.evaluationChanged(panel.evaluation.id, 'deliberation');
+    await eventually(() => staying.heard.some(([event]) => event === 'evaluation.changed') || undefined);
+    expect(staying.socket.connected).toBe(true);
+  });
+
+  it('takes a socket out of an evaluation room its user may no longer read, even when the change was made behind the commands\' back', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
+    const [removed, seated] = panel.reviewers;
+    const [gone, kept] = [await watching(removed!.cookie, panel.evaluation.id), await watching(seated!.cookie, panel.evaluation.id)];
+
+    await stack.database.db.update(panelSeats).set({ removedAt: new Date() }).where(eq(panelSeats.id, removed!.seat.id));
+    await eventually(() => gone.heard.some(([event]) => event === 'access.revoked') || undefined);
+    expect(gone.heard).toContainEqual(['access.revoked', { evaluationId: panel.evaluation.id, reason: 'access_lost' }]);
+
+    stack.server.app.notify.evaluationChanged(panel.evaluation.id, 'deliberation');
+    await eventually(() => kept.heard.some(([event]) => event === 'evaluation.changed') || undefined);
+    expect(gone.heard.filter(([event]) => event === 'evaluation.changed')).toEqual([]);
+    // Still connected (the session is fine), and watching again is refused.
+    expect(gone.socket.connected).toBe(true);
+    expect(await emitAck(gone.socket, 'evaluation.watch', { evaluationId: panel.evaluation.id })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+  });
+});
+
+describe('the socket handshake', () => {
+  it('refuses a browser connecting from another origin, and lets its own origin and non-browser clients in', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    const { cookie } = panel.reviewers[0]!;
+    const attempt = (origin?: string) =>
+      new Promise<string>((resolve) => {
+        const socket = io(stack.url, { transports: ['websocket'], reconnection: false, extraHeaders: { cookie, ...(origin ? { origin } : {}) } });
+        socket.once('connect', () => (socket.disconnect(), resolve('connected')));
+        socket.once('connect_error', (error) => (socket.disconnect(), resolve(`refused: ${error.message}`)));
+      });
+    expect(await attempt('https://evil.example')).toMatch(/^refused/);
+    expect(await attempt(new URL(stack.url).origin)).toBe('connected');
+    expect(await attempt()).toBe('connected');
+  });
+});
