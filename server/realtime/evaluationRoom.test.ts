@@ -12,6 +12,7 @@ import { openPanelWatcher, type PanelWatcher } from '../../test/support/panelEve
 import { startServerProcess, type ServerProcess } from '../../test/support/processes.ts';
 import { startTestStack, type TestStack } from '../../test/support/stack.ts';
 import { eventually } from '../../test/support/wait.ts';
+import { buildPanel, connectSocket, emitAck } from '../../test/support/documents.ts';
 
 let stack: TestStack;
 const sockets: Socket[] = [];
@@ -362,4 +363,24 @@ describe('an evaluation room across two server processes', () => {
     await memberOnB!.roundTrip();
     expect(memberOnB!.log().slice(3)).toEqual([['access.revoked', { evaluationId: id, reason: 'conflict_declared' }]]);
   }, 120_000);
+
+  it('takes a socket out of the room when a watch is refused, even one that was in it (as recovery puts it back)', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    const socket = await connectSocket(stack.url, panel.reviewers[0]!.cookie);
+    sockets.push(socket as unknown as Socket);
+    expect((await emitAck(socket, 'evaluation.watch', { evaluationId: panel.evaluation.id })).ok).toBe(true);
+    const heard: string[] = [];
+    socket.onAny((event: string) => heard.push(event));
+    // The seat goes behind the commands' back (nothing tells the room); watching again is refused…
+    await stack.database.db.update(panelSeats).set({ removedAt: new Date() }).where(eq(panelSeats.id, panel.reviewers[0]!.seat.id));
+    expect(await emitAck(socket, 'evaluation.watch', { evaluationId: panel.evaluation.id })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    // …and the socket is out of the room: a panel event no longer reaches it.
+    const observer = await connectSocket(stack.url, panel.coordinator.cookie);
+    sockets.push(observer as unknown as Socket);
+    expect((await emitAck(observer, 'evaluation.watch', { evaluationId: panel.evaluation.id })).ok).toBe(true);
+    const observed = new Promise((resolveEvent) => observer.once('evaluation.changed', resolveEvent));
+    stack.server.app.notify.evaluationChanged(panel.evaluation.id, 'deliberation');
+    await observed;
+    expect(heard).toEqual([]);
+  });
 });
