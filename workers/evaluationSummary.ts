@@ -88,7 +88,8 @@ export const evaluationSummaryJob = defineJob({
   onFailed: async (payload, error, { db }) => {
     await db
       .update(jobs)
-      .set({ state: 'failed', error: error.message.slice(0, 500), updatedAt: new Date() })
+      // What the coordinator reads on the evaluation page: no SQL, parameters or stack (the worker log has them).
+      .set({ state: 'failed', error: `The summary could not be written (job ${payload.jobId}; details in the worker log).`, updatedAt: new Date() })
       .where(eq(jobs.id, payload.jobId));
   },
 });

@@ -27,6 +27,8 @@ export async function startWorkers(options: WorkerOptions) {
   const byQueue = new Map<string, RegisteredJob[]>();
   for (const definition of jobDefinitions) byQueue.set(definition.queue, [...(byQueue.get(definition.queue) ?? []), definition]);
 
+  /** Jobs whose last failure the processor recorded itself (see below). */
+  const recorded = new Set<string>();
   const workers = [...byQueue.entries()].map(([queue, definitions]) => {
     const find = (job: Job) => definitions.find((definition) => definition.kind === job.name);
     const worker = new Worker(
@@ -35,7 +37,17 @@ export async function startWorkers(options: WorkerOptions) {
         const definition = find(job);
         if (!definition) throw new Error(`no processor for ${job.name}`);
         options.logger.info({ jobId: job.id, kind: job.name, attempt: job.attemptsMade + 1 }, 'job started');
-        return definition.run(job.data, job, context);
+        try {
+          return await definition.run(job.data, job, context);
+        } catch (error) {
+          // The last attempt's failure is recorded before BullMQ announces it, so what the servers
+          // push on its `failed` event is already the failed row.
+          if (error instanceof Error && (error.name === 'UnrecoverableError' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1))) {
+            recorded.add(String(job.id));
+            await definition.fail(job.data, error, context).catch((hookError: unknown) => options.logger.error({ err: hookError, jobId: job.id }, 'failure hook failed'));
+          }
+          throw error;
+        }
       },
       {
         connection: { url: options.redisUrl, maxRetriesPerRequest: null },
@@ -52,6 +64,8 @@ export async function startWorkers(options: WorkerOptions) {
       options.logger.warn({ jobId: job.id, kind: job.name, err: error }, 'job attempt failed');
       const definition = find(job);
       const lastAttempt = job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError';
+      // Recorded by the processor already; what is left is a failure without it (a job stalled too often).
+      if (recorded.delete(String(job.id))) return;
       if (definition && lastAttempt) {
         definition.fail(job.data, error, context).catch((hookError: unknown) =>
           options.logger.error({ err: hookError, jobId: job.id }, 'failure hook failed'),
