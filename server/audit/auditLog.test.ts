@@ -113,4 +113,29 @@ describe('audit API', () => {
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ error: { code: 'validation_failed' } });
   });
+
+  it('verifies a chain that grows while it is read, and still finds events left past an altered head', async () => {
+    for (let index = 0; index < 20; index++) await append('thing.created', `seed-${index}`);
+    // Appends and verifications interleave (small batches: many reads per verification); an event
+    // committed between a verification's last batch and its reading of the head is not a removal.
+    let appended = false;
+    const appending = (async () => {
+      for (let index = 0; index < 60; index++) await append('thing.changed', `busy-${index}`);
+      appended = true;
+    })();
+    const results: AuditVerifyResult[] = [];
+    const verifying = (async () => {
+      while (!appended) results.push(await verifyAuditChain(stack.database.db, 4));
+    })();
+    await Promise.all([appending, verifying]);
+    expect(results.length).toBeGreaterThan(0);
+    expect(results.filter((result) => !result.ok)).toEqual([]);
+    expect(await verifyAuditChain(stack.database.db)).toMatchObject({ ok: true, checked: 80 });
+
+    // The head set back (as if the newest events had never been written) is not passed over.
+    await stack.database.db.execute(sql`update audit_head set seq = seq - 1, hash = (select hash from audit_events where seq = (select max(seq) - 1 from audit_events))`);
+    const tampered = await verifyAuditChain(stack.database.db);
+    expect(tampered.ok).toBe(false);
+    expect(tampered.problems.map((problem) => problem.problem)).toContain('events lie past the head or do not link to it');
+  });
 });

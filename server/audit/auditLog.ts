@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import { asc, eq, gt } from 'drizzle-orm';
+import { and, asc, eq, gt, lte } from 'drizzle-orm';
 import type { AuditVerifyResult } from '../../shared/schemas/audit.ts';
 import type { DbOrTx, Tx } from '../db/client.ts';
 import { auditEvents, auditHead } from '../db/schema.ts';
@@ -72,11 +72,15 @@ export async function verifyAuditChain(db: DbOrTx, batchSize = 1000): Promise<Au
   let expectedSeq = 1;
   let prevHash = GENESIS_HASH;
   let checked = 0;
+  // The head first: events appended while we read are past it and left for the next check (read
+  // after the batches, a busy log would look as if its newest events had been removed).
+  const [head] = await db.select().from(auditHead).where(eq(auditHead.id, 1));
+  const through = head?.seq ?? 0;
   for (;;) {
     const rows = await db
       .select()
       .from(auditEvents)
-      .where(gt(auditEvents.seq, expectedSeq - 1))
+      .where(and(gt(auditEvents.seq, expectedSeq - 1), lte(auditEvents.seq, through)))
       .orderBy(asc(auditEvents.seq))
       .limit(batchSize);
     if (rows.length === 0) break;
@@ -104,9 +108,17 @@ export async function verifyAuditChain(db: DbOrTx, batchSize = 1000): Promise<Au
       expectedSeq = row.seq + 1;
     }
   }
-  const [head] = await db.select().from(auditHead).where(eq(auditHead.id, 1));
   if (!head || head.seq !== expectedSeq - 1 || head.hash !== prevHash) {
     problems.push({ seq: head?.seq ?? 0, problem: 'the newest events were removed or the head was altered' });
+  }
+  // Events past the head must have been appended since we read it: the head has moved on, and the
+  // first of them links to the last event checked.
+  const [beyond] = await db.select().from(auditEvents).where(gt(auditEvents.seq, through)).orderBy(asc(auditEvents.seq)).limit(1);
+  if (beyond) {
+    const [now] = await db.select().from(auditHead).where(eq(auditHead.id, 1));
+    if (!now || now.seq < beyond.seq || beyond.seq !== through + 1 || beyond.prevHash !== prevHash) {
+      problems.push({ seq: beyond.seq, problem: 'events lie past the head or do not link to it' });
+    }
   }
   return { ok: problems.length === 0, checked, problems };
 }

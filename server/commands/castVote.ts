@@ -6,8 +6,8 @@ import { recordAudit } from '../audit/auditLog.ts';
 import { authorize } from '../auth/authorize.ts';
 import type { AppContext } from '../context.ts';
 import { motions, votes } from '../db/schema.ts';
-import { decide } from '../domain/motions.ts';
-import { lockEvaluation, stepEvaluation } from './evaluationStep.ts';
+import { lockEvaluation } from './evaluationStep.ts';
+import { settleMotion } from './settleMotion.ts';
 import { inTransaction } from './unitOfWork.ts';
 
 /**
@@ -45,38 +45,8 @@ export async function castVote(app: AppContext, actor: Actor, input: { evaluatio
     if (!vote) throw errors.internal();
     await recordAudit(tx, { actorId: actor.id, action: 'vote.cast', subjectType: 'motion', subjectId: motion.id, before: null, after: vote });
 
-    const allVotes = await tx.select({ voterId: votes.voterId, choice: votes.choice }).from(votes).where(eq(votes.motionId, motion.id));
-    const decision = decide(row.quorumRule, subject, allVotes);
     after.push(() => app.notify.voteCast(row.id, motion.id));
-    if (decision.outcome === 'pending') return { vote, decision };
-
-    const [closed] = await tx
-      .update(motions)
-      .set({ status: decision.outcome, closedAt: new Date() })
-      .where(eq(motions.id, motion.id))
-      .returning();
-    if (!closed) throw errors.internal();
-    await recordAudit(tx, {
-      actorId: null,
-      action: `motion.${decision.outcome}`,
-      subjectType: 'motion',
-      subjectId: motion.id,
-      before: { status: motion.status },
-      after: { status: closed.status, quorumRule: row.quorumRule, tally: decision },
-    });
-    // After commit: the vote, the motion's outcome, then (when it failed) the phase it reopened.
-    after.push(() => app.notify.motionChanged(row.id, motion.id, closed.status));
-    if (decision.outcome === 'failed') {
-      await stepEvaluation(tx, after, app, {
-        row,
-        subject,
-        action: 'reopen_deliberation',
-        role: 'system',
-        actorId: null,
-        facts: { motion: { carried: false, status: 'failed' } },
-        detail: { motionId: motion.id },
-      });
-    }
+    const decision = await settleMotion(tx, after, app, { row, subject, motion });
     return { vote, decision };
   });
 }

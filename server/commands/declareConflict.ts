@@ -6,7 +6,9 @@ import { authorize } from '../auth/authorize.ts';
 import type { AppContext } from '../context.ts';
 import { conflictDeclarations } from '../db/schema.ts';
 import { findEvaluation, loadEvaluationSubject } from '../domain/evaluations.ts';
+import { findCurrentMotion } from '../domain/motions.ts';
 import { revokeEvaluationAccess } from '../realtime/revokeAccess.ts';
+import { settleMotion } from './settleMotion.ts';
 import { inTransaction } from './unitOfWork.ts';
 
 /**
@@ -37,6 +39,10 @@ export async function declareConflict(app: AppContext, actor: Actor, evaluationI
     // The declarer leaves the evaluation's room before the panel hears of the change.
     if (wasSeated) after.push(() => revokeEvaluationAccess(app, evaluation.id, actor.id, 'conflict_declared'));
     after.push(() => app.notify.panelChanged(evaluation.id, []));
+    // A vote under way goes on without them: what is cast may now decide the motion (else it would
+    // wait for a vote that can no longer come).
+    const motion = wasSeated && evaluation.status === 'voting' ? await findCurrentMotion(tx, evaluation.id) : null;
+    if (motion?.status === 'open') await settleMotion(tx, after, app, { row: evaluation, subject: await loadEvaluationSubject(tx, evaluation), motion });
     return declaration;
   });
 }

@@ -253,6 +253,30 @@ describe('quorum rules per evaluation', () => {
   });
 });
 
+describe('a panelist who declares a conflict during the vote', () => {
+  const declare = (client: ApiClient, evaluationId: string) => client.post(`/api/evaluations/${evaluationId}/conflicts`, { reason: 'I advised the course team last year.' });
+
+  it('leaves the vote to the others: their votes may now carry the motion (unanimous, two of three approved)', async () => {
+    const panel = await panelInDeliberation(stack, { quorumRule: 'unanimous' });
+    const motionId = await putAndVote(panel, ['approve', 'approve']);
+    expect((await decisionOf(panel.coordinator, panel.evaluationId)).motions[0]).toMatchObject({ id: motionId, status: 'open' });
+    expect((await declare(panel.panelists[2]!, panel.evaluationId)).status).toBe(201);
+    expect((await decisionOf(panel.coordinator, panel.evaluationId)).motions[0]).toMatchObject({ id: motionId, status: 'carried' });
+    const finalized = await panel.coordinator.post(`/api/evaluations/${panel.evaluationId}/transitions`, { action: 'finalize', expectedState: 'voting' });
+    expect(finalized.status, JSON.stringify(finalized.body)).toBe(200);
+  });
+
+  it('or fail it, which returns the panel to deliberation (majority, one approve and one reject of three)', async () => {
+    const panel = await panelInDeliberation(stack);
+    const motionId = await putAndVote(panel, ['approve', 'reject']);
+    expect((await declare(panel.panelists[2]!, panel.evaluationId)).status).toBe(201);
+    expect((await decisionOf(panel.coordinator, panel.evaluationId)).motions[0]).toMatchObject({ id: motionId, status: 'failed' });
+    expect(await statusOf(panel.evaluationId)).toBe('deliberation');
+    const trail = await stack.database.db.select().from(auditEvents).where(eq(auditEvents.subjectId, motionId));
+    expect(trail.map((event) => event.action)).toEqual(['motion.put', 'vote.cast', 'vote.cast', 'motion.failed']);
+  });
+});
+
 describe('reading the decision', () => {
   it('shows it to the panel and coordinators, not to other reviewers', async () => {
     const panel = await panelInDeliberation(stack);
