@@ -19,7 +19,9 @@ import { worksheetsRouter } from './worksheets/router.ts';
 export function createHttpApp(app: AppContext, options: { pages?: RequestHandler; isShuttingDown: () => boolean }): Express {
   const http = express();
   http.disable('x-powered-by');
-  http.set('trust proxy', app.config.TRUST_PROXY);
+  // One hop (the load balancer in front): the client address is the one it appended to
+  // X-Forwarded-For, not whatever the client wrote there itself (which would reset rate limits).
+  http.set('trust proxy', app.config.TRUST_PROXY ? 1 : false);
   http.use(healthRouter(app, options.isShuttingDown));
 
   const api = express.Router();

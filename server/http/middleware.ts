@@ -63,6 +63,10 @@ export function errorHandler(app: AppContext): ErrorRequestHandler {
     let appError: AppError;
     if (error instanceof AppError) {
       appError = error;
+    } else if (databaseRefusedInput(error)) {
+      // Input zod let through and PostgreSQL cannot store (a NUL character in text, a date out of its
+      // range): the statement failed, its transaction rolled back, nothing changed.
+      appError = errors.validation([{ in: 'body', path: '', message: 'The request contains text or a date that cannot be stored (a NUL character, or a year out of range).' }]);
     } else if (isBodyParserError(error)) {
       appError =
         error.type === 'entity.too.large'
@@ -79,6 +83,18 @@ export function errorHandler(app: AppContext): ErrorRequestHandler {
     }
     res.status(appError.status).json({ error: appError.toBody() });
   };
+}
+
+/** PostgreSQL's codes for input it cannot take: NUL in text (22021) or jsonb (22P05), dates out of range (22008, 22007). */
+const refusedInputCodes = new Set(['22021', '22P05', '22008', '22007']);
+
+/** Whether the database refused the request's input itself (the error, or what it wraps, carries such a code). */
+function databaseRefusedInput(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && refusedInputCodes.has(code)) return true;
+  }
+  return false;
 }
 
 function isBodyParserError(error: unknown): error is { type: string; status: number } {
