@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect, type Socket } from 'socket.io-client';
-import { count, eq } from 'drizzle-orm';
+import { count, eq, sql } from 'drizzle-orm';
 import { auditEvents, evaluations, jobs } from '../../db/schema.ts';
-import { buildCourse, buildUser } from '../../../test/support/factories.ts';
+import { buildCourse, buildEvaluation, buildUser, seatReviewer } from '../../../test/support/factories.ts';
 import { signedIn, type ApiClient } from '../../../test/support/http.ts';
 import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
 import { databaseKinds } from '../../../test/support/database.ts';
@@ -167,5 +167,19 @@ describe.each(databaseKinds)('evaluations API on %s', (kind) => {
       return row?.state === 'done' ? row : undefined;
     });
     expect(done.artifactSha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('lists a reviewer\'s older panels even behind 500 newer evaluations of others', async () => {
+    const db = stack.database.db;
+    const [creator, seatedUser] = await Promise.all([buildUser(db, { role: 'coordinator' }), buildUser(db, { role: 'reviewer' })]);
+    const old = await buildEvaluation(db, { courseId: course.id, createdBy: creator.id, status: 'deliberation' });
+    await db.update(evaluations).set({ createdAt: new Date('2020-01-01T00:00:00Z') }).where(eq(evaluations.id, old.id));
+    await seatReviewer(db, { evaluationId: old.id, reviewerId: seatedUser.id, seatedBy: creator.id });
+    await db.execute(sql`insert into evaluations (course_id, cycle, status, panel_size, created_by)
+      select ${course.id}, 'initial', 'intake', 3, ${creator.id} from generate_series(1, 500)`);
+    const seated = await signedIn(stack.url, seatedUser.email);
+    const listed = await seated.get<{ evaluations: Evaluation[] }>('/api/evaluations');
+    expect(listed.status).toBe(200);
+    expect(listed.body.evaluations.map((evaluation) => evaluation.id)).toEqual([old.id]);
   });
 });

@@ -6,7 +6,7 @@ import type { Evaluation, JobSummary } from '../../../shared/schemas/evaluation.
 import { availableTransitions } from '../../../shared/workflow/engine.ts';
 import { commandOnlySteps, evaluationMachine, type EvaluationState } from '../../../shared/workflow/evaluation.ts';
 import type { DbOrTx } from '../../db/client.ts';
-import { courses, evaluations, jobs, providers, users } from '../../db/schema.ts';
+import { courses, evaluations, jobs, panelSeats, providers, users } from '../../db/schema.ts';
 import { evaluationContext, loadEvaluationSubjects } from '../../domain/evaluations.ts';
 import { loadMotionFacts } from '../../domain/motions.ts';
 import { loadSubmittedReviewerIds } from '../../domain/reviews.ts';
@@ -35,7 +35,11 @@ export async function loadEvaluationViews(db: DbOrTx, actor: Actor, ids?: string
     .innerJoin(courses, eq(courses.id, evaluations.courseId))
     .innerJoin(providers, eq(providers.id, courses.providerId))
     .innerJoin(creator, eq(creator.id, evaluations.createdBy));
-  const rows = await (ids ? base.where(inArray(evaluations.id, ids)) : base).orderBy(desc(evaluations.createdAt)).limit(500);
+  // A reviewer reads only panels they sit on: those are picked before the page limit, else a reviewer's
+  // older panels would drop out of their list behind 500 newer evaluations of others.
+  const seatedOn = db.select({ id: panelSeats.evaluationId }).from(panelSeats).where(eq(panelSeats.reviewerId, actor.id));
+  const scope = ids ? inArray(evaluations.id, ids) : actor.role === 'reviewer' ? inArray(evaluations.id, seatedOn) : undefined;
+  const rows = await base.where(scope).orderBy(desc(evaluations.createdAt)).limit(500);
   const subjects = await loadEvaluationSubjects(db, rows.map((row) => row.evaluation));
   const visible = rows.filter((row) => can(actor, 'evaluation.read', subjects.get(row.evaluation.id)!));
   if (visible.length === 0) return [];
