@@ -57,7 +57,6 @@ export function getSocket(): QuorumSocket {
   return created;
 }
 
-
 /** Drops the socket (on sign-out, or when the session ends) so the next user gets a fresh one. */
 export function closeSocket(): void {
   if (!socket) return;

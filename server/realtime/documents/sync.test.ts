@@ -22,6 +22,19 @@ afterAll(async () => {
 
 const text = (doc: Y.Doc) => doc.getText('notes-probe').toString();
 
+/** The database refuses every stored update (a real failure, raised by PostgreSQL itself) while `during` runs. */
+async function withStorageRefused(during: () => Promise<void>): Promise<void> {
+  const { db } = stack.database;
+  await db.execute(sql`create function refuse_document_updates() returns trigger language plpgsql as $$ begin raise exception 'storage refused'; end $$`);
+  await db.execute(sql`create trigger refuse_document_updates before insert on document_updates for each row execute function refuse_document_updates()`);
+  try {
+    await during();
+  } finally {
+    await db.execute(sql`drop trigger refuse_document_updates on document_updates`);
+    await db.execute(sql`drop function refuse_document_updates()`);
+  }
+}
+
 describe('document sync (state vector → missing update, both ways)', () => {
   it('converges two panelists editing at once, and acks each edit only once it is stored', async () => {
     const panel = await buildPanel(stack.database.db, stack.url);
@@ -76,10 +89,7 @@ describe('document sync (state vector → missing update, both ways)', () => {
     const [writer, watcher] = await Promise.all(panel.reviewers.map((reviewer) => openProvider(stack.url, reviewer.cookie, panel.documentId)));
     closers.push(writer!.close, watcher!.close);
     const { db } = stack.database;
-    // The database refuses every stored update (a real failure, raised by PostgreSQL itself).
-    await db.execute(sql`create function refuse_document_updates() returns trigger language plpgsql as $$ begin raise exception 'storage refused'; end $$`);
-    await db.execute(sql`create trigger refuse_document_updates before insert on document_updates for each row execute function refuse_document_updates()`);
-    try {
+    await withStorageRefused(async () => {
       writer!.provider.doc.getText('notes-probe').insert(0, 'deliberation point');
       // The room sees the edit without waiting for storage…
       await eventually(() => text(watcher!.provider.doc) === 'deliberation point' || undefined);
@@ -92,10 +102,7 @@ describe('document sync (state vector → missing update, both ways)', () => {
       const joined = await emitAck(probe, 'doc.join', { documentId: panel.documentId });
       expect(joined.ok).toBe(true);
       if (joined.ok) expect(Y.decodeStateVector(syncStateVector(joined.data.serverSync)).has(writer!.provider.doc.clientID)).toBe(false);
-    } finally {
-      await db.execute(sql`drop trigger refuse_document_updates on document_updates`);
-      await db.execute(sql`drop function refuse_document_updates()`);
-    }
+    });
     await eventually(() => writer!.provider.status === 'saved' || undefined);
     const rows = await db.select().from(documentUpdates).where(eq(documentUpdates.documentId, panel.documentId));
     const stored = new Y.Doc();
@@ -108,17 +115,12 @@ describe('document sync (state vector → missing update, both ways)', () => {
     const [writer, watcher] = await Promise.all(panel.reviewers.map((reviewer) => openProvider(stack.url, reviewer.cookie, panel.documentId)));
     closers.push(watcher!.close);
     const { db } = stack.database;
-    await db.execute(sql`create function refuse_document_updates() returns trigger language plpgsql as $$ begin raise exception 'storage refused'; end $$`);
-    await db.execute(sql`create trigger refuse_document_updates before insert on document_updates for each row execute function refuse_document_updates()`);
-    try {
+    await withStorageRefused(async () => {
       writer!.provider.doc.getText('notes-probe').insert(0, 'a point the writer never resends');
       await eventually(() => text(watcher!.provider.doc) === 'a point the writer never resends' || undefined);
       await eventually(() => writer!.provider.lastError?.code === 'unavailable' || undefined);
       writer!.close(); // the tab is closed: its unsaved edit goes with it
-    } finally {
-      await db.execute(sql`drop trigger refuse_document_updates on document_updates`);
-      await db.execute(sql`drop function refuse_document_updates()`);
-    }
+    });
     // The watcher builds on it; the server stored the point itself, so the edit does not wait on a missing one.
     const notes = watcher!.provider.doc.getText('notes-probe');
     notes.insert(notes.length, ', seconded');
