@@ -6,7 +6,7 @@ import { recordAudit } from '../audit/auditLog.ts';
 import type { AppContext } from '../context.ts';
 import { independentReviews } from '../db/schema.ts';
 import { findEvaluation, loadEvaluationSubject } from '../domain/evaluations.ts';
-import { assertDraft, assertMayWriteReview, findReview, reviewContent, sameContent } from '../domain/reviews.ts';
+import { assertDraft, assertMayWriteReview, findReview, reviewAuditContent, reviewContent, sameContent } from '../domain/reviews.ts';
 import { inTransaction } from './unitOfWork.ts';
 
 /** Saves (autosaves) the actor's draft independent review; a save that changes nothing writes nothing. Audited. */
@@ -32,8 +32,9 @@ export async function saveReviewDraft(app: AppContext, actor: Actor, input: { ev
       action: existing ? 'review.draft_saved' : 'review.draft_started',
       subjectType: 'independent_review',
       subjectId: saved.id,
-      before: existing ? { standards: existing.standards, comments: existing.comments, proposedCredit: existing.proposedCredit } : null,
-      after: { evaluationId: row.id, status: 'draft', ...content },
+      // Digests, not text: a draft is its author's alone until submitted (the log is readable by admins).
+      before: existing ? reviewAuditContent(existing) : null,
+      after: { evaluationId: row.id, status: 'draft', ...reviewAuditContent(content, existing) },
     });
     return saved;
   });

@@ -8,7 +8,7 @@ import { recordAudit } from '../audit/auditLog.ts';
 import type { AppContext } from '../context.ts';
 import { independentReviews } from '../db/schema.ts';
 import { evaluationContext, findEvaluation, loadEvaluationSubject } from '../domain/evaluations.ts';
-import { assertDraft, assertMayWriteReview, findReview, loadSubmittedReviewerIds, reviewContent } from '../domain/reviews.ts';
+import { assertDraft, assertMayWriteReview, findReview, loadSubmittedReviewerIds, reviewAuditContent, reviewContent } from '../domain/reviews.ts';
 import { stepEvaluation } from './evaluationStep.ts';
 import { inTransaction } from './unitOfWork.ts';
 
@@ -41,7 +41,7 @@ export async function submitReview(app: AppContext, actor: Actor, input: { evalu
       subjectType: 'independent_review',
       subjectId: review.id,
       before: existing ? { status: 'draft' } : null,
-      after: { evaluationId: row.id, status: 'submitted', submittedAt, ...content },
+      after: { evaluationId: row.id, status: 'submitted', submittedAt, ...reviewAuditContent(content) },
     });
 
     // After commit, the submission first, then the phase change it may bring.

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
 import { errors } from '../../shared/errors.ts';
 import { can, type EvaluationSubject, type ReviewSubject } from '../../shared/policies/index.ts';
@@ -90,6 +91,20 @@ export function reviewContent(body: ReviewDraftBody): ReviewContent {
     standards,
     comments: body.comments,
     proposedCredit: body.proposedCredit.map((line) => ({ semesterHours: line.semesterHours, level: line.level, subject: line.subject.trim() })),
+  };
+}
+
+/**
+ * What the audit log keeps of a review's content: its digest and which parts changed, never the
+ * text. A draft is private to its author until submitted, and the log is readable by admins; the
+ * digest still ties each audit event to the exact content stored then.
+ */
+export function reviewAuditContent(content: ReviewContent, previous?: ReviewContent | null) {
+  const parts = ['standards', 'comments', 'proposedCredit'] as const;
+  const digest = (value: ReviewContent) => createHash('sha256').update(JSON.stringify(normalized(value))).digest('hex');
+  return {
+    contentSha256: digest(content),
+    ...(previous ? { changed: parts.filter((part) => JSON.stringify(normalized(previous)[part]) !== JSON.stringify(normalized(content)[part])) } : {}),
   };
 }
 
