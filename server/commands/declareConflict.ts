@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { errors } from '../../shared/errors.ts';
 import type { Actor } from '../../shared/roles.ts';
 import { declareConflictBodySchema, type DeclareConflictBody } from '../../shared/schemas/panel.ts';
@@ -22,9 +23,11 @@ export async function declareConflict(app: AppContext, actor: Actor, evaluationI
     if (!evaluation) throw errors.notFound('Evaluation');
     const subject = await loadEvaluationSubject(tx, evaluation);
     authorize(actor, 'conflict.declare', subject);
+    // Stamped when written, under the evaluation's lock (see seatReviewer): a seat's override never
+    // covers a declaration it could not have seen.
     const [declaration] = await tx
       .insert(conflictDeclarations)
-      .values({ evaluationId: evaluation.id, reviewerId: actor.id, reason: body.reason })
+      .values({ evaluationId: evaluation.id, reviewerId: actor.id, reason: body.reason, createdAt: sql`clock_timestamp()` })
       .returning();
     if (!declaration) throw errors.internal();
     const wasSeated = subject.seats.some((seat) => seat.reviewerId === actor.id);

@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { conflictReasonLabels } from '../../shared/domain/conflicts.ts';
 import { errors } from '../../shared/errors.ts';
 import type { Actor } from '../../shared/roles.ts';
@@ -50,7 +50,9 @@ export async function seatReviewer(app: AppContext, actor: Actor, evaluationId: 
     const override = conflicts.length > 0 ? (body.conflictOverride?.justification ?? null) : null;
     const [seat] = await tx
       .insert(panelSeats)
-      .values({ evaluationId: evaluation.id, reviewerId: reviewer.id, seatRole: body.seatRole, seatedBy: actor.id, conflictOverride: override })
+      // The time the row is written, under the evaluation's lock (not the transaction's start, which
+      // `now()` is): an override covers exactly the declarations committed before it.
+      .values({ evaluationId: evaluation.id, reviewerId: reviewer.id, seatRole: body.seatRole, seatedBy: actor.id, conflictOverride: override, createdAt: sql`clock_timestamp()` })
       .returning();
     if (!seat) throw errors.internal();
     await recordAudit(tx, {
