@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import { and, asc, desc, eq, gt, ilike, inArray, isNull, or, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, ilike, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { phraseCreditLine } from '../../shared/domain/creditLines.ts';
 import { isReReviewDue, recommendationStatus, reReviewDueOn } from '../../shared/domain/recommendationDates.ts';
@@ -136,23 +136,23 @@ export async function searchRegistry(db: DbOrTx, query: RegistryQuery, today: st
   const filters: SQL[] = [isNull(successor.id)];
   if (query.course) filters.push(or(ilike(courses.title, contains(query.course)), ilike(courses.code, contains(query.course)))!);
   if (query.provider) filters.push(or(ilike(providers.name, contains(query.provider)), ilike(providers.code, contains(query.provider)))!);
+  // Level and subject are matched in the database too, so that the page limit applies there: the
+  // registry is public, and a request must not cost a read of every course in it.
+  const line = sql`jsonb_array_elements(${recommendations.creditLines}) as line`;
+  if (query.level) filters.push(sql`exists (select 1 from ${line} where line->>'level' = ${query.level})`);
+  if (query.subject) {
+    const pattern = contains(query.subject);
+    filters.push(or(ilike(courses.subject, pattern), sql`exists (select 1 from ${line} where line->>'subject' ilike ${pattern})`)!);
+  }
   const latest = await db
     .select({ id: recommendations.id })
     .from(recommendations)
     .innerJoin(courses, eq(courses.id, recommendations.courseId))
     .innerJoin(providers, eq(providers.id, courses.providerId))
     .leftJoin(successor, and(eq(successor.courseId, recommendations.courseId), gtVersion))
-    .where(and(...filters));
+    .where(and(...filters))
+    .orderBy(asc(courses.title), asc(recommendations.id))
+    .limit(query.limit);
   if (latest.length === 0) return [];
-  const views = await loadRecommendationViews(db, inArray(recommendations.id, latest.map((row) => row.id)), today);
-  const subject = query.subject?.toLowerCase();
-  return views
-    .filter((view) => !query.level || view.creditLines.some((line) => line.level === query.level))
-    .filter(
-      (view) =>
-        !subject ||
-        view.course.subject.toLowerCase().includes(subject) ||
-        view.creditLines.some((line) => line.subject.toLowerCase().includes(subject)),
-    )
-    .slice(0, query.limit);
+  return loadRecommendationViews(db, inArray(recommendations.id, latest.map((row) => row.id)), today);
 }

@@ -84,6 +84,10 @@ describe('public registry JSON API', () => {
     expect(titles(await search('?level=lower_division'))).toEqual(['Introduction to Genetics and Evolution', 'Pre-Calculus and Algebra']);
     expect(titles(await search('?course=%25'))).toEqual([]);
     expect(titles(await search('?course=nothing-like-this'))).toEqual([]);
+    // The limit applies after every filter, in title order.
+    expect(titles(await search('?limit=2'))).toEqual(['Bioelectricity: A Quantitative Approach', 'Introduction to Genetics and Evolution']);
+    expect(titles(await search('?level=lower_division&limit=1'))).toEqual(['Introduction to Genetics and Evolution']);
+    expect(titles(await search('?subject=%25'))).toEqual([]);
   });
 
   it('refuses bad search input with 400', async () => {
