@@ -1,5 +1,5 @@
 import { inArray } from 'drizzle-orm';
-import { errors } from '../../../shared/errors.ts';
+import { AppError, errors } from '../../../shared/errors.ts';
 import type { EvaluationSubject } from '../../../shared/policies/index.ts';
 import type { DocumentRef } from '../../../shared/realtime/documents.ts';
 import type { Actor } from '../../../shared/roles.ts';
@@ -8,6 +8,7 @@ import type { DbOrTx } from '../../db/client.ts';
 import { evaluations } from '../../db/schema.ts';
 import { loadEvaluationSubjects } from '../../domain/evaluations.ts';
 import { batchPerTurn } from '../../infra/batchPerTurn.ts';
+import type { Logger } from '../../logger.ts';
 
 /**
  * Room access for documents: joining needs `worksheet.read`, every update `worksheet.write`, both
@@ -103,4 +104,14 @@ export async function revokeDocumentAccess(
   evaluationId: string,
 ): Promise<number> {
   return app.documents ? app.documents.recheckAccessEverywhere(evaluationId) : 0;
+}
+
+/** A decision that access is not there: only this takes a socket out of a document. */
+export const isAccessRefusal = (error: unknown): boolean => error instanceof AppError && (error.code === 'forbidden' || error.code === 'not_found');
+
+/** An error that is not a decision (the database did not answer) becomes `unavailable`: the client tries again. */
+export function undecided(error: unknown, logger: Pick<Logger, 'warn'>, documentId: string): AppError {
+  if (error instanceof AppError) return error;
+  logger.warn({ err: error, documentId }, 'document access or storage could not be read');
+  return errors.unavailable('The worksheet could not be reached just now; it will be tried again.');
 }

@@ -1,5 +1,4 @@
 import type { Socket } from 'socket.io';
-import * as Y from 'yjs';
 import { AppError, errors } from '../../../shared/errors.ts';
 import { can, type EvaluationSubject } from '../../../shared/policies/index.ts';
 import { encodeSyncUpdate } from '../../../shared/realtime/syncMessages.ts';
@@ -10,13 +9,14 @@ import type { Logger } from '../../logger.ts';
 import type { SocketData } from '../auth.ts';
 import type { QuorumIo } from '../notifier.ts';
 import { rooms } from '../rooms.ts';
-import { authorizeDocument, createSubjectLoader, type SubjectLoader } from './access.ts';
+import { authorizeDocument, createSubjectLoader, isAccessRefusal, undecided, type SubjectLoader } from './access.ts';
 import { stampAwarenessUpdate } from './awareness.ts';
 import { assertAwarenessSize, assertDocumentRoom, assertUpdateSize, assertYjsUpdate } from './limits.ts';
 import { LiveDocument, type DocumentOutlets } from './liveDocument.ts';
 import { appendUpdate, buildDoc, loadStoredDocument, measureStoredBytes } from './persistence.ts';
 import type { DocumentRelay } from './relay.ts';
-import { answerSyncStep1 } from './sync.ts';
+import { serialRetry } from './serialRetry.ts';
+import { answerSyncStep1, assertStateVector } from './sync.ts';
 
 export interface DocumentHubOptions {
   io: QuorumIo;
@@ -35,20 +35,8 @@ const socketData = (socket: Socket) => socket.data as SocketData;
 const REMEASURE_AFTER_MS = 5_000;
 
 /** A catch-up that could not read storage is tried again after this long, doubling up to the maximum. */
-const CATCH_UP_RETRY_MS = { first: 1_000, max: 60_000 };
+const CATCH_UP_RETRY_MS = { firstMs: 1_000, maxMs: 60_000 };
 
-/** A decision that access is not there: only this takes a socket out of a document. */
-const isAccessRefusal = (error: unknown): boolean => error instanceof AppError && (error.code === 'forbidden' || error.code === 'not_found');
-
-/** Refuses a client state vector Yjs cannot read, before any document is opened for it. */
-function assertStateVector(stateVector: Uint8Array | undefined): void {
-  if (!stateVector || stateVector.byteLength === 0) return;
-  try {
-    Y.decodeStateVector(stateVector);
-  } catch {
-    throw errors.validation([{ path: 'stateVector', message: 'not a Yjs state vector' }]);
-  }
-}
 
 /**
  * The collaborative documents this process holds in memory, and the one way in for sockets:
@@ -64,9 +52,7 @@ export class DocumentHub {
   private readonly relayedDuringLoad = new Map<string, Uint8Array[]>();
   private readonly outlets: DocumentOutlets;
   private closed = false;
-  private catchingUp: Promise<void> | null = null;
-  private nextCatchUp: Promise<void> | null = null;
-  private catchUpRetry: { timer: NodeJS.Timeout | null; delayMs: number } = { timer: null, delayMs: CATCH_UP_RETRY_MS.first };
+  private readonly catchUps = serialRetry(() => this.catchUpOnce(), CATCH_UP_RETRY_MS);
 
   constructor(options: DocumentHubOptions) {
     this.options = options;
@@ -127,14 +113,14 @@ export class DocumentHub {
         // Refused: out of the room if it was in. Undecided (the database did not answer): the client asks again.
         if (isAccessRefusal(error)) this.evict(socket, documentId);
         if (live) this.unloadIfUnused(live);
-        throw this.undecided(error, documentId);
+        throw undecided(error, this.options.logger, documentId);
       });
       try {
         live = await this.open(documentId);
         // An idle unload may have dropped it while we waited: open it again.
         while (this.documents.get(documentId) !== live) live = await this.open(documentId);
       } catch (error) {
-        throw this.undecided(error, documentId);
+        throw undecided(error, this.options.logger, documentId);
       }
       if (this.subjects.generation(ref.evaluationId) === generation) break;
     }
@@ -170,7 +156,7 @@ export class DocumentHub {
       if (live.storedBytes + update.byteLength > this.options.config.DOC_MAX_BYTES && performance.now() - live.measuredAt > REMEASURE_AFTER_MS) {
         // The count only grows (edits here, relays from other processes); compaction may have made
         // the stored document smaller. Measure before refusing.
-        live.remeasured(await measureStoredBytes(this.options.db, documentId).catch((error: unknown) => Promise.reject(this.undecided(error, documentId))));
+        live.remeasured(await measureStoredBytes(this.options.db, documentId).catch((error: unknown) => Promise.reject(undecided(error, this.options.logger, documentId))));
       }
     } while (this.subjects.generation(evaluationId) !== generation);
     assertYjsUpdate(update);
@@ -195,20 +181,13 @@ export class DocumentHub {
     try {
       await authorizeDocument(this.subjects, actor, live.ref, 'worksheet.write');
     } catch (error) {
-      if (!isAccessRefusal(error)) throw this.undecided(error, documentId);
+      if (!isAccessRefusal(error)) throw undecided(error, this.options.logger, documentId);
       // Lost more than write access (unseated, conflicted)? Out of the room at once. (Not known
       // because the database did not answer: the write is refused all the same, the room stays.)
       const subject = await this.subjects.load(live.ref.evaluationId).catch(() => undefined);
       if (subject !== undefined && (!subject || !can(actor, 'worksheet.read', subject))) this.evict(socket, documentId, error);
       throw error;
     }
-  }
-
-  /** An error that is not a decision (the database did not answer) becomes `unavailable`: the client tries again. */
-  private undecided(error: unknown, documentId: string): AppError {
-    if (error instanceof AppError) return error;
-    this.options.logger.warn({ err: error, documentId }, 'document access or storage could not be read');
-    return errors.unavailable('The worksheet could not be reached just now; it will be tried again.');
   }
 
   /** Applies a socket's presence update (stamped with its identity) and relays it to the room. */
@@ -283,21 +262,10 @@ export class DocumentHub {
    * after 1 s, then 2 s, … up to a minute.
    */
   catchUp(): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    if (!this.catchingUp) {
-      this.catchingUp = this.catchUpOnce().finally(() => (this.catchingUp = null));
-      return this.catchingUp;
-    }
-    this.nextCatchUp ??= this.catchingUp.then(() => {
-      this.nextCatchUp = null;
-      return this.catchUp();
-    });
-    return this.nextCatchUp;
+    return this.catchUps.request();
   }
 
-  private async catchUpOnce(): Promise<void> {
-    if (this.catchUpRetry.timer) clearTimeout(this.catchUpRetry.timer);
-    this.catchUpRetry.timer = null;
+  private async catchUpOnce(): Promise<{ failed: boolean }> {
     await Promise.allSettled([...this.loading.values()]);
     const held = [...this.documents.values()];
     // Access first, for every document at once: a socket that lost it must not receive what it missed.
@@ -310,7 +278,7 @@ export class DocumentHub {
       this.options.logger.warn({ err: outcome.reason, evaluationId: evaluationIds[index] }, 'could not re-check document access after a relay break');
     });
     for (const live of held) {
-      if (this.closed) return;
+      if (this.closed) return { failed: false };
       if (this.documents.get(live.id) !== live) continue;
       try {
         const stored = await loadStoredDocument(this.options.db, live.id);
@@ -320,13 +288,7 @@ export class DocumentHub {
         this.options.logger.warn({ err: error, documentId: live.id }, 'could not catch up on a document after a relay break');
       }
     }
-    if (!failed) {
-      this.catchUpRetry.delayMs = CATCH_UP_RETRY_MS.first;
-    } else if (!this.closed) {
-      this.catchUpRetry.timer = setTimeout(() => void this.catchUp(), this.catchUpRetry.delayMs);
-      this.catchUpRetry.timer.unref();
-      this.catchUpRetry.delayMs = Math.min(this.catchUpRetry.delayMs * 2, CATCH_UP_RETRY_MS.max);
-    }
+    return { failed };
   }
 
   /** Applies a presence change relayed from another process and sends it to local sockets in the room. */
@@ -351,7 +313,7 @@ export class DocumentHub {
   /** Stores what is queued, asks for compaction of every loaded document, and drops them all. */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.catchUpRetry.timer) clearTimeout(this.catchUpRetry.timer);
+    this.catchUps.close();
     await Promise.allSettled([...this.loading.values()]);
     const all = [...this.documents.values()];
     await Promise.allSettled(all.map((live) => live.settle()));

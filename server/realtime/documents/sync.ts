@@ -30,3 +30,13 @@ export function answerSyncStep1(live: LiveDocument, clientStateVector: Uint8Arra
     maxUpdateBytes,
   };
 }
+
+/** Refuses a client state vector Yjs cannot read, before any document is opened for it. */
+export function assertStateVector(stateVector: Uint8Array | undefined): void {
+  if (!stateVector || stateVector.byteLength === 0) return;
+  try {
+    Y.decodeStateVector(stateVector);
+  } catch {
+    throw errors.validation([{ path: 'stateVector', message: 'not a Yjs state vector' }]);
+  }
+}
