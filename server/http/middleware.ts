@@ -28,6 +28,21 @@ function sameToken(a: string, b: string): boolean {
 }
 
 /**
+ * Whether a request comes from our own origin, when the browser says (`Origin`): its host must be
+ * the one the request was sent to. No `Origin` (not a browser, or a same-origin GET) passes. HTTP's
+ * state-changing requests and Socket.IO handshakes use the same rule.
+ */
+export function fromOwnOrigin(headers: { origin?: string; host?: string }): boolean {
+  const { origin, host } = headers;
+  if (!origin || origin === 'null') return true;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * CSRF: a state-changing request must come from our own origin (when the browser says) and, once
  * signed in, carry the session's token in `X-CSRF-Token`. Unsafe requests must be JSON, which a
  * cross-site form cannot send.
@@ -35,16 +50,7 @@ function sameToken(a: string, b: string): boolean {
 export function csrfProtection(): RequestHandler {
   return (req, res, next) => {
     if (SAFE_METHODS.has(req.method)) return next();
-    const origin = req.headers.origin;
-    if (origin && origin !== 'null') {
-      let originHost: string | null = null;
-      try {
-        originHost = new URL(origin).host;
-      } catch {
-        originHost = null;
-      }
-      if (originHost !== req.headers.host) return next(errors.csrf());
-    }
+    if (!fromOwnOrigin(req.headers)) return next(errors.csrf());
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
     if (hasBody && !req.is('application/json')) {
       return next(errors.badRequest('Send JSON (Content-Type: application/json).'));

@@ -11,14 +11,10 @@ import { createDocumentRelay, type DocumentRelay } from './documents/relay.ts';
 import { recheckRecoveredEvaluationRooms } from './evaluationRoom.ts';
 import { createNotifier, type QuorumIo } from './notifier.ts';
 import { recheckRestoredSessions } from './recovery.ts';
+import { fromOwnOrigin } from '../http/middleware.ts';
 import { registerSocketHandlers } from './registry.ts';
 import { startSocketSweep } from './socketSweep.ts';
 
-/**
- * Attaches Socket.IO to the HTTP server and gives the app its notifier. Rooms span every server
- * process through the Redis Streams adapter: unlike the pub/sub adapters it resumes the stream after
- * a Redis blip without losing packets, and it stores sessions for connection state recovery.
- */
 /** The largest Socket.IO message accepted: 1 MB, or more when DOC_MAX_UPDATE_BYTES needs it. */
 export function maxSocketMessageBytes(maxUpdateBytes: number): number {
   return Math.max(1_000_000, Math.ceil((maxUpdateBytes + 16) / 3) * 4 + 64 * 1024);
@@ -30,17 +26,15 @@ export function maxSocketMessageBytes(maxUpdateBytes: number): number {
  * no Origin (not browsers) pass; the session cookie still decides who they are.
  */
 export function sameOriginHandshake(req: { headers: { origin?: string; host?: string } }, callback: (error: string | null | undefined, success: boolean) => void): void {
-  const { origin, host } = req.headers;
-  if (!origin || origin === 'null') return callback(null, true);
-  let originHost: string | null = null;
-  try {
-    originHost = new URL(origin).host;
-  } catch {
-    originHost = null;
-  }
-  callback(originHost === host ? null : 'forbidden origin', originHost === host);
+  const allowed = fromOwnOrigin(req.headers);
+  callback(allowed ? null : 'forbidden origin', allowed);
 }
 
+/**
+ * Attaches Socket.IO to the HTTP server and gives the app its notifier. Rooms span every server
+ * process through the Redis Streams adapter: unlike the pub/sub adapters it resumes the stream after
+ * a Redis blip without losing packets, and it stores sessions for connection state recovery.
+ */
 export function attachRealtime(
   app: AppContext,
   httpServer: HttpServer,
