@@ -6,6 +6,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -233,6 +234,25 @@ export const documentSnapshots = pgTable('document_snapshots', {
   throughUpdateId: bigint('through_update_id', { mode: 'number' }).notNull(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * Who writes under each Yjs client id of a collaborative document: the first user to send an edit
+ * under an id owns it there, and another user's edits under it are never stored. Yjs trusts a
+ * client id blindly; without this a writer could claim someone else's and have that person's next
+ * edits taken for duplicates.
+ */
+export const documentClients = pgTable(
+  'document_clients',
+  {
+    documentId: text('document_id').notNull(),
+    clientId: bigint('client_id', { mode: 'number' }).notNull(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    ...timestamps,
+  },
+  (table) => [primaryKey({ columns: [table.documentId, table.clientId] })],
+);
 
 /** A credit line as the National Guide phrases it. */
 export interface CreditLine {

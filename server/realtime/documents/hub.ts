@@ -1,4 +1,5 @@
 import type { Socket } from 'socket.io';
+import * as Y from 'yjs';
 import { AppError, errors } from '../../../shared/errors.ts';
 import { can, type EvaluationSubject } from '../../../shared/policies/index.ts';
 import { encodeSyncUpdate } from '../../../shared/realtime/syncMessages.ts';
@@ -11,9 +12,9 @@ import type { QuorumIo } from '../notifier.ts';
 import { rooms } from '../rooms.ts';
 import { authorizeDocument, createSubjectLoader, isAccessRefusal, undecided, type SubjectLoader } from './access.ts';
 import { stampAwarenessUpdate } from './awareness.ts';
-import { assertAwarenessSize, assertDocumentRoom, assertUpdateSize, assertYjsUpdate } from './limits.ts';
+import { assertAwarenessSize, assertDocumentRoom, assertUpdateSize, assertYjsUpdate, withoutClients } from './limits.ts';
 import { LiveDocument, type DocumentOutlets } from './liveDocument.ts';
-import { appendUpdate, buildDoc, loadStoredDocument, measureStoredBytes } from './persistence.ts';
+import { appendUpdate, buildDoc, claimDocumentClients, loadDocumentWriters, loadStoredDocument, measureStoredBytes } from './persistence.ts';
 import type { DocumentRelay } from './relay.ts';
 import { serialRetry } from './serialRetry.ts';
 import { answerSyncStep1, assertStateVector } from './sync.ts';
@@ -159,12 +160,15 @@ export class DocumentHub {
         live.remeasured(await measureStoredBytes(this.options.db, documentId).catch((error: unknown) => Promise.reject(undecided(error, this.options.logger, documentId))));
       }
     } while (this.subjects.generation(evaluationId) !== generation);
-    assertYjsUpdate(update);
+    const userId = socketData(socket).session.user.id;
+    const own = await this.ownWritesOnly(live, update, assertYjsUpdate(update), userId);
     // Taken out while we awaited (access re-checked after a seat removal, say)? Nothing goes in. The
     // client was told why (`doc.revoked`): ended for good, or to join again (then it resends this).
     if (!live.sockets.has(socket.id)) throw errors.unavailable('This update arrived as you were taken out of the document.');
-    assertDocumentRoom(this.options.config, live.storedBytes, update);
-    await live.submit(update, socket.id, socketData(socket).session.user.id).catch((error: unknown) => {
+    // Nothing of its own (a step 2 carrying only others' edits, which are theirs to send): done.
+    if (!own) return;
+    assertDocumentRoom(this.options.config, live.storedBytes, own);
+    await live.submit(own, socket.id, userId).catch((error: unknown) => {
       if (error instanceof AppError) throw error;
       this.options.logger.error({ err: error, documentId }, 'could not store document update');
       throw errors.unavailable('The update could not be saved; it will be sent again.');
@@ -173,6 +177,28 @@ export class DocumentHub {
       live.sinceCompaction = 0;
       this.compact(documentId);
     }
+  }
+
+  /**
+   * The update less whatever it writes under another user's Yjs client id (Yjs takes client ids on
+   * trust: a forged one would have its owner's next edits taken for duplicates). A client id nobody
+   * owns in this document yet becomes the writer's (the first claim wins, across processes). A
+   * client's step 2 legitimately carries others' edits it received and the server lacks: those are
+   * left for their authors (or the server's own retry) to store. Null when nothing is left.
+   */
+  private async ownWritesOnly(live: LiveDocument, update: Uint8Array, clients: Set<number>, userId: string): Promise<Uint8Array | null> {
+    const unclaimed = [...clients].filter((clientId) => !live.writers.has(clientId));
+    if (unclaimed.length > 0) {
+      const owners = await claimDocumentClients(this.options.db, live.id, unclaimed, userId).catch((error: unknown) =>
+        Promise.reject(undecided(error, this.options.logger, live.id)),
+      );
+      for (const [clientId, owner] of owners) live.writers.set(clientId, owner);
+    }
+    const foreign = [...clients].filter((clientId) => live.writers.get(clientId) !== userId);
+    if (foreign.length === 0) return update;
+    const own = withoutClients(update, foreign);
+    const { structs, ds } = Y.decodeUpdate(own);
+    return structs.length > 0 || ds.clients.size > 0 ? own : null;
   }
 
   /** `worksheet.write` for this update; a socket that lost read access too leaves the room at once. */
@@ -346,11 +372,11 @@ export class DocumentHub {
     if (!ref) throw errors.notFound('Document');
     this.relayedDuringLoad.set(documentId, []);
     const loading = (async () => {
-      const stored = await loadStoredDocument(this.options.db, documentId);
+      const [stored, writers] = await Promise.all([loadStoredDocument(this.options.db, documentId), loadDocumentWriters(this.options.db, documentId)]);
       const doc = buildDoc(stored.updates, (index, error) =>
         this.options.logger.error({ err: error, documentId, index }, 'stored document update does not apply'),
       );
-      const live = new LiveDocument({ id: documentId, ref, doc, storedBytes: stored.bytes, logLength: stored.logLength, outlets: this.outlets, batchMs: this.options.config.DOC_BATCH_MS });
+      const live = new LiveDocument({ id: documentId, ref, doc, writers, storedBytes: stored.bytes, logLength: stored.logLength, outlets: this.outlets, batchMs: this.options.config.DOC_BATCH_MS });
       for (const update of this.relayedDuringLoad.get(documentId) ?? []) live.applyStored(update);
       this.documents.set(documentId, live);
       // Who is in it on other processes, now rather than at their next change or renewal.

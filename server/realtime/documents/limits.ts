@@ -27,7 +27,8 @@ export function assertDocumentRoom(config: DocumentLimitConfig, storedBytes: num
 }
 
 /**
- * Refuses bytes that are not a Yjs update, before anything is stored or applied: they are decoded in
+ * Refuses bytes that are not a Yjs update, before anything is stored or applied (returns the Yjs
+ * client ids its content is written under): they are decoded in
  * full, and every item may refer to an earlier item of its own client only (its origin, right origin
  * or parent). Yjs checks that other clients' items it refers to are present (else the item waits)
  * but takes its own client's for granted, and a reference ahead of the item itself makes
@@ -35,14 +36,16 @@ export function assertDocumentRoom(config: DocumentLimitConfig, storedBytes: num
  * on an empty one. Yjs never writes such an item. (The rest of what decodes but does not apply is
  * caught by applying each broadcast to an empty document: `appliesToEmptyDocument`.)
  */
-export function assertYjsUpdate(update: Uint8Array): void {
+export function assertYjsUpdate(update: Uint8Array): Set<number> {
   let structs: ReturnType<typeof Y.decodeUpdate>['structs'];
   try {
     structs = Y.decodeUpdate(update).structs;
   } catch (error) {
     throw errors.validation([{ path: 'update', message: `not a Yjs update (${error instanceof Error ? error.message : 'undecodable'})` }]);
   }
+  const clients = new Set<number>();
   for (const struct of structs) {
+    if (!(struct instanceof Y.Skip)) clients.add(struct.id.client);
     if (!(struct instanceof Y.Item)) continue;
     const { client, clock } = struct.id;
     const parent = struct.parent instanceof Y.ID ? struct.parent : null;
@@ -52,6 +55,12 @@ export function assertYjsUpdate(update: Uint8Array): void {
       }
     }
   }
+  return clients;
+}
+
+/** The update without any content written under `clientIds` (its deletions stay: any writer may delete). */
+export function withoutClients(update: Uint8Array, clientIds: readonly number[]): Uint8Array {
+  return Y.diffUpdate(update, Y.encodeStateVector(new Map(clientIds.map((clientId) => [clientId, Number.MAX_SAFE_INTEGER]))));
 }
 
 /**

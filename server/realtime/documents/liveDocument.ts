@@ -96,7 +96,21 @@ export class LiveDocument {
 
   private readonly storeRetryMs: number;
 
-  constructor(input: { id: string; ref: DocumentRef; doc: Y.Doc; storedBytes: number; logLength: number; outlets: DocumentOutlets; batchMs?: number; storeRetryMs?: number }) {
+  /** Who writes under which Yjs client id here (client id → user id), as stored in `document_clients`. */
+  readonly writers: Map<number, string>;
+
+  constructor(input: {
+    id: string;
+    ref: DocumentRef;
+    doc: Y.Doc;
+    storedBytes: number;
+    logLength: number;
+    outlets: DocumentOutlets;
+    writers?: Map<number, string>;
+    batchMs?: number;
+    storeRetryMs?: number;
+  }) {
+    this.writers = input.writers ?? new Map();
     this.batchMs = input.batchMs ?? 0;
     this.storeRetryMs = input.storeRetryMs ?? STORE_RETRY.firstMs;
     this.id = input.id;

@@ -1,7 +1,7 @@
-import { asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import * as Y from 'yjs';
 import type { Database, DbOrTx } from '../../db/client.ts';
-import { documentSnapshots, documentUpdates } from '../../db/schema.ts';
+import { documentClients, documentSnapshots, documentUpdates } from '../../db/schema.ts';
 
 /**
  * Storage of collaborative documents: an append-only log of Yjs updates (`document_updates`) and
@@ -39,6 +39,31 @@ export async function loadStoredDocument(db: DbOrTx, documentId: string): Promis
     bytes: updates.reduce((total, update) => total + update.byteLength, 0),
     logLength: result.rows.filter((row) => row.logged).length,
   };
+}
+
+/** Who writes under which Yjs client id in a document (see `documentClients`). */
+export async function loadDocumentWriters(db: DbOrTx, documentId: string): Promise<Map<number, string>> {
+  const rows = await db
+    .select({ clientId: documentClients.clientId, userId: documentClients.userId })
+    .from(documentClients)
+    .where(eq(documentClients.documentId, documentId));
+  return new Map(rows.map((row) => [row.clientId, row.userId]));
+}
+
+/**
+ * Claims client ids of a document for `userId` where nobody owns them yet, and returns who owns
+ * each now (the first claim wins, on every server process alike).
+ */
+export async function claimDocumentClients(db: DbOrTx, documentId: string, clientIds: readonly number[], userId: string): Promise<Map<number, string>> {
+  await db
+    .insert(documentClients)
+    .values(clientIds.map((clientId) => ({ documentId, clientId, userId })))
+    .onConflictDoNothing();
+  const rows = await db
+    .select({ clientId: documentClients.clientId, userId: documentClients.userId })
+    .from(documentClients)
+    .where(and(eq(documentClients.documentId, documentId), inArray(documentClients.clientId, [...clientIds])));
+  return new Map(rows.map((row) => [row.clientId, row.userId]));
 }
 
 /** What a document takes in storage now (snapshot + log), as the size limit counts it. */

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { toWire } from '../../../shared/realtime/documents.ts';
+import { encodeSyncUpdate } from '../../../shared/realtime/syncMessages.ts';
+import { buildPanel, connectSocket, emitAck, openProvider } from '../../../test/support/documents.ts';
+import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
+import { eventually } from '../../../test/support/wait.ts';
+import { buildDoc, loadStoredDocument } from './persistence.ts';
+
+let stack: TestStack;
+const closers: (() => void)[] = [];
+
+beforeAll(async () => {
+  stack = await startTestStack({ env: { DOC_IDLE_UNLOAD_MS: '200' } });
+});
+afterAll(async () => {
+  closers.forEach((close) => close());
+  await stack.close();
+});
+
+const notesOf = (doc: Y.Doc) => doc.getText('notes').toString();
+const storedNotes = async (documentId: string) => notesOf(buildDoc((await loadStoredDocument(stack.database.db, documentId)).updates));
+
+/** An edit appended to the notes under `clientId`, continuing from what `from` holds: what a crafted client would send. */
+function forgedEdit(from: Y.Doc, clientId: number, text: string): Uint8Array {
+  const forger = new Y.Doc();
+  Y.applyUpdate(forger, Y.encodeStateAsUpdate(from));
+  // Set after loading: a Y.Doc that loads content under its own client id picks a new one.
+  forger.clientID = clientId;
+  let update: Uint8Array | null = null;
+  forger.once('update', (bytes: Uint8Array) => (update = bytes));
+  forger.getText('notes').insert(forger.getText('notes').length, text);
+  return update!;
+}
+
+describe('writers and their Yjs client ids', () => {
+  it('never stores what one panelist writes under another\'s client id, so the owner\'s next edits are not lost', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 3 });
+    const [alice, bob, mallory] = panel.reviewers;
+    const writer = await openProvider(stack.url, alice!.cookie, panel.documentId);
+    const reader = await openProvider(stack.url, bob!.cookie, panel.documentId);
+    const crafted = await connectSocket(stack.url, mallory!.cookie);
+    closers.push(writer.close, reader.close, () => crafted.disconnect());
+    expect((await emitAck(crafted, 'doc.join', { documentId: panel.documentId })).ok).toBe(true);
+    const seenByBob: string[] = [];
+    reader.provider.doc.on('update', () => seenByBob.push(notesOf(reader.provider.doc)));
+
+    const notes = writer.provider.doc.getText('notes');
+    notes.insert(0, 'Alice: first point.');
+    await eventually(() => writer.provider.status === 'saved' && notesOf(reader.provider.doc) === 'Alice: first point.' || undefined);
+
+    // Mallory writes under Alice's client id, at the clocks Alice will use next.
+    const forged = forgedEdit(writer.provider.doc, writer.provider.doc.clientID, ' FORGED by Mallory.');
+    expect(await emitAck(crafted, 'doc.update', { documentId: panel.documentId, sync: toWire(encodeSyncUpdate(forged)), clientUpdateId: 'm1' })).toMatchObject({ ok: true });
+
+    // Alice's real next edit goes in (it was to be taken for a duplicate of the forgery).
+    notes.insert(notes.length, ' Second point.');
+    await eventually(() => writer.provider.status === 'saved' && notesOf(reader.provider.doc) === 'Alice: first point. Second point.' || undefined);
+    expect(await storedNotes(panel.documentId)).toBe('Alice: first point. Second point.');
+    expect(seenByBob.some((text) => text.includes('FORGED'))).toBe(false);
+
+    // The ownership is stored: with the worksheet unloaded and read again, a forgery still goes nowhere.
+    writer.close();
+    reader.close();
+    crafted.disconnect();
+    await eventually(() => !stack.server.app.documents!.loadedIds.includes(panel.documentId) || undefined);
+    const again = await connectSocket(stack.url, mallory!.cookie);
+    closers.push(() => again.disconnect());
+    expect((await emitAck(again, 'doc.join', { documentId: panel.documentId })).ok).toBe(true);
+    const stored = buildDoc((await loadStoredDocument(stack.database.db, panel.documentId)).updates);
+    const aliceId = [...Y.decodeStateVector(Y.encodeStateVector(stored)).keys()][0]!;
+    const later = forgedEdit(stored, aliceId, ' FORGED again.');
+    expect(await emitAck(again, 'doc.update', { documentId: panel.documentId, sync: toWire(encodeSyncUpdate(later)), clientUpdateId: 'm2' })).toMatchObject({ ok: true });
+    expect(await storedNotes(panel.documentId)).toBe('Alice: first point. Second point.');
+
+    // Mallory's own edits, under her own client id, are stored as anyone's.
+    const own = new Y.Doc();
+    Y.applyUpdate(own, Y.encodeStateAsUpdate(stored));
+    let mine: Uint8Array | null = null;
+    own.once('update', (bytes: Uint8Array) => (mine = bytes));
+    own.getText('notes').insert(own.getText('notes').length, ' Mallory agrees.');
+    expect(await emitAck(again, 'doc.update', { documentId: panel.documentId, sync: toWire(encodeSyncUpdate(mine!)), clientUpdateId: 'm3' })).toMatchObject({ ok: true });
+    expect(await storedNotes(panel.documentId)).toBe('Alice: first point. Second point. Mallory agrees.');
+  });
+});
