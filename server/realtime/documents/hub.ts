@@ -1,5 +1,4 @@
 import type { Socket } from 'socket.io';
-import * as Y from 'yjs';
 import { AppError, errors } from '../../../shared/errors.ts';
 import { can, type EvaluationSubject } from '../../../shared/policies/index.ts';
 import { encodeSyncUpdate } from '../../../shared/realtime/syncMessages.ts';
@@ -12,12 +11,13 @@ import type { QuorumIo } from '../notifier.ts';
 import { rooms } from '../rooms.ts';
 import { authorizeDocument, createSubjectLoader, isAccessRefusal, undecided, type SubjectLoader } from './access.ts';
 import { stampAwarenessUpdate } from './awareness.ts';
-import { assertAwarenessSize, assertDocumentRoom, assertUpdateSize, assertYjsUpdate, withoutClients } from './limits.ts';
+import { assertAwarenessSize, assertDocumentRoom, assertUpdateSize, assertYjsUpdate } from './limits.ts';
 import { LiveDocument, type DocumentOutlets } from './liveDocument.ts';
-import { appendUpdate, buildDoc, claimDocumentClients, loadDocumentWriters, loadStoredDocument, measureStoredBytes } from './persistence.ts';
+import { appendUpdate, buildDoc, loadDocumentWriters, loadStoredDocument, measureStoredBytes } from './persistence.ts';
 import type { DocumentRelay } from './relay.ts';
 import { serialRetry } from './serialRetry.ts';
 import { answerSyncStep1, assertStateVector } from './sync.ts';
+import { ownWritesOnly } from './writers.ts';
 
 export interface DocumentHubOptions {
   io: QuorumIo;
@@ -161,7 +161,7 @@ export class DocumentHub {
       }
     } while (this.subjects.generation(evaluationId) !== generation);
     const userId = socketData(socket).session.user.id;
-    const own = await this.ownWritesOnly(live, update, assertYjsUpdate(update), userId);
+    const own = await ownWritesOnly(this.options.db, this.options.logger, live, update, assertYjsUpdate(update), userId);
     // Taken out while we awaited (access re-checked after a seat removal, say)? Nothing goes in. The
     // client was told why (`doc.revoked`): ended for good, or to join again (then it resends this).
     if (!live.sockets.has(socket.id)) throw errors.unavailable('This update arrived as you were taken out of the document.');
@@ -177,28 +177,6 @@ export class DocumentHub {
       live.sinceCompaction = 0;
       this.compact(documentId);
     }
-  }
-
-  /**
-   * The update less whatever it writes under another user's Yjs client id (Yjs takes client ids on
-   * trust: a forged one would have its owner's next edits taken for duplicates). A client id nobody
-   * owns in this document yet becomes the writer's (the first claim wins, across processes). A
-   * client's step 2 legitimately carries others' edits it received and the server lacks: those are
-   * left for their authors (or the server's own retry) to store. Null when nothing is left.
-   */
-  private async ownWritesOnly(live: LiveDocument, update: Uint8Array, clients: Set<number>, userId: string): Promise<Uint8Array | null> {
-    const unclaimed = [...clients].filter((clientId) => !live.writers.has(clientId));
-    if (unclaimed.length > 0) {
-      const owners = await claimDocumentClients(this.options.db, live.id, unclaimed, userId).catch((error: unknown) =>
-        Promise.reject(undecided(error, this.options.logger, live.id)),
-      );
-      for (const [clientId, owner] of owners) live.writers.set(clientId, owner);
-    }
-    const foreign = [...clients].filter((clientId) => live.writers.get(clientId) !== userId);
-    if (foreign.length === 0) return update;
-    const own = withoutClients(update, foreign);
-    const { structs, ds } = Y.decodeUpdate(own);
-    return structs.length > 0 || ds.clients.size > 0 ? own : null;
   }
 
   /** `worksheet.write` for this update; a socket that lost read access too leaves the room at once. */
@@ -229,9 +207,7 @@ export class DocumentHub {
   leave(socket: Socket, documentId: string): void {
     void socket.leave(rooms.document(documentId));
     const live = this.documents.get(documentId);
-    if (!live || !live.sockets.delete(socket.id)) return;
-    live.presence.removeSocket(socket.id);
-    if (live.sockets.size === 0) this.scheduleUnload(live);
+    if (live) this.dropSocket(live, socket.id);
   }
 
   /** A socket disconnected: it leaves every document it was in. */
@@ -258,7 +234,7 @@ export class DocumentHub {
       for (const socketId of [...live.sockets.keys()]) {
         const socket = this.options.io.sockets.sockets.get(socketId);
         if (socket) this.evict(socket, documentId, errors.unavailable('Access to the worksheet could not be confirmed; joining again.'));
-        else this.dropGone(live, socketId);
+        else this.dropSocket(live, socketId);
       }
       throw error;
     }
@@ -267,7 +243,7 @@ export class DocumentHub {
       const socket = this.options.io.sockets.sockets.get(socketId);
       if (socket && subject && can(socketData(socket).session.user, 'worksheet.read', subject)) continue;
       if (socket) this.evict(socket, documentId);
-      else this.dropGone(live, socketId);
+      else this.dropSocket(live, socketId);
       removed += 1;
     }
     return removed;
@@ -346,8 +322,8 @@ export class DocumentHub {
     for (const live of all) this.unload(live);
   }
 
-  /** A socket that disconnected without leaving (its handler had not run yet): its presence goes too. */
-  private dropGone(live: LiveDocument, socketId: string): void {
+  /** Takes a socket (gone, or leaving) out of a document's bookkeeping: its presence goes too. */
+  private dropSocket(live: LiveDocument, socketId: string): void {
     if (!live.sockets.delete(socketId)) return;
     live.presence.removeSocket(socketId);
     if (live.sockets.size === 0) this.scheduleUnload(live);
