@@ -11,13 +11,13 @@ import type { QuorumIo } from '../notifier.ts';
 import { rooms } from '../rooms.ts';
 import { authorizeDocument, createSubjectLoader, isAccessRefusal, undecided, type SubjectLoader } from './access.ts';
 import { stampAwarenessUpdate } from './awareness.ts';
-import { assertAwarenessSize, assertDocumentRoom, assertUpdateSize, assertYjsUpdate } from './limits.ts';
+import { assertAwarenessSize, assertDocumentRoom, assertUpdateSize, readYjsUpdate } from './limits.ts';
 import { LiveDocument, type DocumentOutlets } from './liveDocument.ts';
 import { appendUpdate, buildDoc, loadDocumentWriters, loadStoredDocument, measureStoredBytes } from './persistence.ts';
 import type { DocumentRelay } from './relay.ts';
 import { serialRetry } from './serialRetry.ts';
 import { answerSyncStep1, assertStateVector } from './sync.ts';
-import { ownWritesOnly } from './writers.ts';
+import { assertSignedByWriter, ownWritesOnly } from './writers.ts';
 
 export interface DocumentHubOptions {
   io: QuorumIo;
@@ -160,15 +160,16 @@ export class DocumentHub {
         live.remeasured(await measureStoredBytes(this.options.db, documentId).catch((error: unknown) => Promise.reject(undecided(error, this.options.logger, documentId))));
       }
     } while (this.subjects.generation(evaluationId) !== generation);
-    const userId = socketData(socket).session.user.id;
-    const own = await ownWritesOnly(this.options.db, this.options.logger, live, update, assertYjsUpdate(update), userId);
-    // Taken out while we awaited (access re-checked after a seat removal, say)? Nothing goes in. The
-    // client was told why (`doc.revoked`): ended for good, or to join again (then it resends this).
+    const { user } = socketData(socket).session;
+    const { clients, signed } = readYjsUpdate(update);
+    const own = await ownWritesOnly(this.options.db, this.options.logger, live, update, clients, user.id);
+    assertSignedByWriter(live, signed, user);
+    // Taken out while we awaited (a seat removed, say)? Nothing goes in: `doc.revoked` told the client why.
     if (!live.sockets.has(socket.id)) throw errors.unavailable('This update arrived as you were taken out of the document.');
     // Nothing of its own (a step 2 carrying only others' edits, which are theirs to send): done.
     if (!own) return;
     assertDocumentRoom(this.options.config, live.storedBytes, own);
-    await live.submit(own, socket.id, userId).catch((error: unknown) => {
+    await live.submit(own, socket.id, user.id).catch((error: unknown) => {
       if (error instanceof AppError) throw error;
       this.options.logger.error({ err: error, documentId }, 'could not store document update');
       throw errors.unavailable('The update could not be saved; it will be sent again.');

@@ -37,6 +37,18 @@ export function assertDocumentRoom(config: DocumentLimitConfig, storedBytes: num
  * caught by applying each broadcast to an empty document: `appliesToEmptyDocument`.)
  */
 export function assertYjsUpdate(update: Uint8Array): Set<number> {
+  return readYjsUpdate(update).clients;
+}
+
+/** A comment message's signature as written in an update: by which client, in whose name. */
+export interface SignedContent {
+  client: number;
+  authorId: unknown;
+  authorName: unknown;
+}
+
+/** `assertYjsUpdate`, also returning every JSON object the update writes that carries an author (comment messages). */
+export function readYjsUpdate(update: Uint8Array): { clients: Set<number>; signed: SignedContent[] } {
   let structs: ReturnType<typeof Y.decodeUpdate>['structs'];
   try {
     structs = Y.decodeUpdate(update).structs;
@@ -44,10 +56,18 @@ export function assertYjsUpdate(update: Uint8Array): Set<number> {
     throw errors.validation([{ path: 'update', message: `not a Yjs update (${error instanceof Error ? error.message : 'undecodable'})` }]);
   }
   const clients = new Set<number>();
+  const signed: SignedContent[] = [];
   for (const struct of structs) {
     if (!(struct instanceof Y.Skip)) clients.add(struct.id.client);
     if (!(struct instanceof Y.Item)) continue;
     const { client, clock } = struct.id;
+    if (struct.content instanceof Y.ContentAny || struct.content instanceof Y.ContentJSON) {
+      for (const value of struct.content.arr as unknown[]) {
+        if (typeof value === 'object' && value !== null && ('authorId' in value || 'authorName' in value)) {
+          signed.push({ client, authorId: (value as { authorId?: unknown }).authorId, authorName: (value as { authorName?: unknown }).authorName });
+        }
+      }
+    }
     const parent = struct.parent instanceof Y.ID ? struct.parent : null;
     for (const reference of [struct.origin, struct.rightOrigin, parent]) {
       if (reference && reference.client === client && reference.clock >= clock) {
@@ -55,7 +75,7 @@ export function assertYjsUpdate(update: Uint8Array): Set<number> {
       }
     }
   }
-  return clients;
+  return { clients, signed };
 }
 
 /** The update without any content written under `clientIds` (its deletions stay: any writer may delete). */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { toWire } from '../../../shared/realtime/documents.ts';
+import { addCommentThread, readThreads } from '../../../shared/worksheet.ts';
 import { encodeSyncUpdate } from '../../../shared/realtime/syncMessages.ts';
 import { buildPanel, connectSocket, emitAck, openProvider } from '../../../test/support/documents.ts';
 import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
@@ -81,5 +82,28 @@ describe('writers and their Yjs client ids', () => {
     own.getText('notes').insert(own.getText('notes').length, ' Mallory agrees.');
     expect(await emitAck(again, 'doc.update', { documentId: panel.documentId, sync: toWire(encodeSyncUpdate(mine!)), clientUpdateId: 'm3' })).toMatchObject({ ok: true });
     expect(await storedNotes(panel.documentId)).toBe('Alice: first point. Second point. Mallory agrees.');
+  });
+
+  it('refuses a comment signed in someone else\'s name, and takes one signed by its writer', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
+    const [alice, mallory] = panel.reviewers;
+    const crafted = await connectSocket(stack.url, mallory!.cookie);
+    closers.push(() => crafted.disconnect());
+    expect((await emitAck(crafted, 'doc.join', { documentId: panel.documentId })).ok).toBe(true);
+    const comment = (author: { id: string; name: string }) => {
+      const doc = new Y.Doc();
+      let update: Uint8Array | null = null;
+      doc.once('update', (bytes: Uint8Array) => (update = bytes));
+      addCommentThread(doc, { kind: 'syllabus', ref: '1' }, { authorId: author.id, authorName: author.name, text: 'This week lacks a graded assessment.' });
+      return toWire(encodeSyncUpdate(update!));
+    };
+
+    const impersonating = await emitAck(crafted, 'doc.update', { documentId: panel.documentId, sync: comment(alice!.user), clientUpdateId: 'c1' });
+    expect(impersonating).toMatchObject({ ok: false, error: { code: 'forbidden', message: 'A comment is signed by whoever writes it.' } });
+    expect((await loadStoredDocument(stack.database.db, panel.documentId)).updates).toHaveLength(0);
+
+    expect(await emitAck(crafted, 'doc.update', { documentId: panel.documentId, sync: comment(mallory!.user), clientUpdateId: 'c2' })).toMatchObject({ ok: true });
+    const threads = readThreads(buildDoc((await loadStoredDocument(stack.database.db, panel.documentId)).updates));
+    expect(threads.map((thread) => thread.messages.map((message) => message.authorName))).toEqual([[mallory!.user.name]]);
   });
 });

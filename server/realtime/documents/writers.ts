@@ -2,7 +2,8 @@ import * as Y from 'yjs';
 import type { Database } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
 import { undecided } from './access.ts';
-import { withoutClients } from './limits.ts';
+import { errors } from '../../../shared/errors.ts';
+import { withoutClients, type SignedContent } from './limits.ts';
 import type { LiveDocument } from './liveDocument.ts';
 import { claimDocumentClients } from './persistence.ts';
 
@@ -31,4 +32,17 @@ export async function ownWritesOnly(
   const own = withoutClients(update, foreign);
   const { structs, ds } = Y.decodeUpdate(own);
   return structs.length > 0 || ds.clients.size > 0 ? own : null;
+}
+
+/**
+ * Refuses a comment message (any JSON the update writes with an author) signed in another user's
+ * name, among what the writer writes under their own client ids (the rest is left out anyway).
+ */
+export function assertSignedByWriter(live: LiveDocument, signed: readonly SignedContent[], user: { id: string; name: string }): void {
+  for (const content of signed) {
+    if (live.writers.get(content.client) !== user.id) continue;
+    if (content.authorId !== user.id || content.authorName !== user.name) {
+      throw errors.forbidden('A comment is signed by whoever writes it.');
+    }
+  }
 }
