@@ -40,9 +40,9 @@ describe('graceful shutdown', () => {
       await new Promise<void>((resolveHold) => (release = resolveHold));
     });
     const declared = reviewer.post(`/api/evaluations/${panel.evaluation.id}/conflicts`, { reason: 'I advised the course team last year.' });
-    await sleep(200);
+    await sleep(1_000); // the request reaches the server and waits for the database
     const stopping = stack.server.close();
-    await sleep(300);
+    await sleep(500);
     release();
     await held;
     expect((await declared).status).toBe(201);

@@ -62,7 +62,8 @@ describe('document relay between server processes', () => {
   });
 
   it('does not catch up when another process said goodbye before falling silent', async () => {
-    const [watcher, leaving] = [processOn('relay-b'), processOn('relay-b')];
+    // A second of silence is noticed (long enough that a busy machine's stall is not taken for one).
+    const [watcher, leaving] = [processOn('relay-b', 1_000), processOn('relay-b', 1_000)];
     await eventually(() => watcher.missed >= 1 && leaving.missed >= 1);
     leaving.relay.send({ type: 'recheck', evaluationId });
     await eventually(() => watcher.heard.length === 1);
@@ -73,7 +74,7 @@ describe('document relay between server processes', () => {
     leaving.relay.send({ type: 'recheck', evaluationId });
     await leaving.relay.farewell();
     await eventually(() => watcher.heard.length === 2);
-    await sleep(SILENCE_MS * 5); // the window in which its silence would have been noticed several times over
+    await sleep(5_000); // the window in which its silence would have been noticed several times over
     expect(watcher.missed).toBe(settled);
   });
 
