@@ -43,16 +43,21 @@ describe('document relay between server processes', () => {
     const [a, b] = [processOn('relay-a', 600_000), processOn('relay-a', 600_000)];
     // Each reports its own subscription once it is in place (what was published before is lost to it).
     await eventually(() => a.missed >= 1 && b.missed >= 1);
+    // A bystander on the channel learns a's sender id from the message a sends.
+    const listener = a.publisher.duplicate();
+    clients.push(listener);
+    const aId = new Promise<string>((resolve) =>
+      listener.on('message', (_channel: string, raw: string) => {
+        if (raw.includes('"type":"recheck"')) resolve(raw.slice(0, raw.indexOf(' ')));
+      }),
+    );
+    await listener.subscribe('relay-a');
     a.relay.send({ type: 'recheck', evaluationId });
     await eventually(() => b.heard.length === 1);
     expect(b.heard[0]).toEqual({ type: 'recheck', evaluationId });
     expect(a.heard).toEqual([]);
 
     // Garbage under a's name (a keeps saying it is alive, so only the garbage can cause a catch-up).
-    const listener = a.publisher.duplicate();
-    clients.push(listener);
-    const aId = new Promise<string>((resolve) => listener.on('message', (_channel: string, raw: string) => resolve(raw.slice(0, raw.indexOf(' ')))));
-    await listener.subscribe('relay-a');
     const sender = await aId;
     const before = b.missed;
     await a.publisher.publish('relay-a', `${sender} {"type":"recheck","evaluationId":"not-a-uuid"}`);
