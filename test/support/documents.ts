@@ -53,12 +53,35 @@ export function emitAck<E extends keyof ClientToServerEvents>(socket: DocumentSo
   });
 }
 
+/** The Yjs update that `change` (one transaction on `doc`) produces. */
+export function updateOf(doc: Y.Doc, change: () => void): Uint8Array {
+  let update: Uint8Array | null = null;
+  const capture = (bytes: Uint8Array) => (update = bytes);
+  doc.on('update', capture);
+  try {
+    doc.transact(change);
+  } finally {
+    doc.off('update', capture);
+  }
+  if (!update) throw new Error('the change produced no update');
+  return update;
+}
+
 /** One Yjs text edit, as a client would send it: the raw update and its y-protocols update message. */
 export function textEdit(text: string, doc = new Y.Doc()): { doc: Y.Doc; update: Uint8Array; sync: Uint8Array } {
-  let update: Uint8Array = new Uint8Array();
-  doc.once('update', (bytes: Uint8Array) => (update = bytes));
-  doc.getText('probe').insert(doc.getText('probe').length, text);
+  const update = updateOf(doc, () => doc.getText('probe').insert(doc.getText('probe').length, text));
   return { doc, update, sync: encodeSyncUpdate(update) };
+}
+
+/** A socket signed in with `cookie` that has joined the document (asserted); the caller closes it. */
+export async function joinedSocket(url: string, cookie: string, documentId: string): Promise<DocumentSocket> {
+  const socket = await connectSocket(url, cookie);
+  const joined = await emitAck(socket, 'doc.join', { documentId });
+  if (!joined.ok) {
+    socket.disconnect();
+    throw new Error(`could not join ${documentId}: ${joined.error.message}`);
+  }
+  return socket;
 }
 
 /** The Yjs update inside a sync step 2 or update message as it arrived (bytes, or base64 in a broadcast). */

@@ -3,7 +3,7 @@ import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { presenceColour } from '../../../shared/worksheet.ts';
 import { PRESENCE_BURST, PRESENCE_PER_SOCKET } from './awareness.ts';
-import { buildPanel, connectSocket, emitAck, openProvider } from '../../../test/support/documents.ts';
+import { buildPanel, emitAck, joinedSocket, openProvider } from '../../../test/support/documents.ts';
 import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
 import { eventually } from '../../../test/support/wait.ts';
 
@@ -66,9 +66,8 @@ describe('document presence (awareness)', () => {
   it('lets one connection show a few presences at most: more client ids are refused and reach nobody', async () => {
     const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
     const [alice, bob] = panel.reviewers;
-    const socket = await connectSocket(stack.url, alice!.cookie);
+    const socket = await joinedSocket(stack.url, alice!.cookie, panel.documentId);
     closers.push(() => socket.disconnect());
-    expect((await emitAck(socket, 'doc.join', { documentId: panel.documentId })).ok).toBe(true);
     const watcher = await openProvider(stack.url, bob!.cookie, panel.documentId);
     closers.push(watcher.close);
 

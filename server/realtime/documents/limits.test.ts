@@ -5,7 +5,7 @@ import { documentLimits, toWire } from '../../../shared/realtime/documents.ts';
 import { encodeSyncStep1, encodeSyncUpdate } from '../../../shared/realtime/syncMessages.ts';
 import { documentUpdates } from '../../db/schema.ts';
 import { compactDocument } from './persistence.ts';
-import { buildPanel, connectSocket, emitAck, openProvider, textEdit, UNAPPLIABLE_UPDATE } from '../../../test/support/documents.ts';
+import { buildPanel, connectSocket, emitAck, joinedSocket, openProvider, textEdit, UNAPPLIABLE_UPDATE } from '../../../test/support/documents.ts';
 import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
 import { eventually } from '../../../test/support/wait.ts';
 
@@ -20,10 +20,9 @@ afterAll(async () => {
   await stack.close();
 });
 
-async function joinedSocket(cookie: string, documentId: string) {
-  const socket = await connectSocket(stack.url, cookie);
+async function joined(cookie: string, documentId: string) {
+  const socket = await joinedSocket(stack.url, cookie, documentId);
   sockets.push(socket);
-  expect((await emitAck(socket, 'doc.join', { documentId })).ok).toBe(true);
   return socket;
 }
 
@@ -32,7 +31,7 @@ const storedRows = (documentId: string) => stack.database.db.select().from(docum
 describe('document limits', () => {
   it('refuses an oversize update with payload_too_large and stores nothing', async () => {
     const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
-    const socket = await joinedSocket(panel.reviewers[0]!.cookie, panel.documentId);
+    const socket = await joined(panel.reviewers[0]!.cookie, panel.documentId);
     const { sync } = textEdit('x'.repeat(documentLimits.maxUpdateBytes + 10));
     const refused = await emitAck(socket, 'doc.update', { documentId: panel.documentId, sync, clientUpdateId: 'big' });
     expect(refused).toMatchObject({ ok: false, error: { code: 'payload_too_large' } });
@@ -59,7 +58,7 @@ describe('document limits', () => {
 
   it('refuses updates that would take the document past its size limit', async () => {
     const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
-    const socket = await joinedSocket(panel.reviewers[0]!.cookie, panel.documentId);
+    const socket = await joined(panel.reviewers[0]!.cookie, panel.documentId);
     const first = textEdit('a'.repeat(30_000));
     expect(await emitAck(socket, 'doc.update', { documentId: panel.documentId, sync: first.sync, clientUpdateId: 'a' })).toMatchObject({ ok: true });
     const second = textEdit('b'.repeat(15_000), first.doc);
@@ -70,7 +69,7 @@ describe('document limits', () => {
 
   it('measures the stored document again at the limit: once compaction has shrunk it, edits go in', async () => {
     const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
-    const socket = await joinedSocket(panel.reviewers[0]!.cookie, panel.documentId);
+    const socket = await joined(panel.reviewers[0]!.cookie, panel.documentId);
     const first = textEdit('a'.repeat(30_000));
     expect(await emitAck(socket, 'doc.update', { documentId: panel.documentId, sync: first.sync, clientUpdateId: 'a' })).toMatchObject({ ok: true });
     let deletion: Uint8Array = new Uint8Array();
@@ -86,7 +85,7 @@ describe('document limits', () => {
 
   it('refuses malformed updates and presence, and goes on serving everyone', async () => {
     const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
-    const attacker = await joinedSocket(panel.reviewers[0]!.cookie, panel.documentId);
+    const attacker = await joined(panel.reviewers[0]!.cookie, panel.documentId);
     const [peer] = [await openProvider(stack.url, panel.reviewers[1]!.cookie, panel.documentId)];
     sockets.push(peer!.socket);
 
@@ -115,7 +114,7 @@ describe('document limits', () => {
 
   it('refuses an update that applies to an empty document but would throw on this one', async () => {
     const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
-    const writer = await joinedSocket(panel.reviewers[0]!.cookie, panel.documentId);
+    const writer = await joined(panel.reviewers[0]!.cookie, panel.documentId);
     const peer = await openProvider(stack.url, panel.reviewers[1]!.cookie, panel.documentId);
     sockets.push(peer.socket);
     // Client 1 writes "hello world"; the second update (client 12) sits after "hello" with a right
@@ -166,9 +165,8 @@ describe('document limits at the largest update size allowed', () => {
 
   it('answers updates near and over DOC_MAX_UPDATE_BYTES, sent as base64 text, with an ack rather than a dropped connection', async () => {
     const panel = await buildPanel(large.database.db, large.url, { reviewers: 1 });
-    const socket = await connectSocket(large.url, panel.reviewers[0]!.cookie);
+    const socket = await joinedSocket(large.url, panel.reviewers[0]!.cookie, panel.documentId);
     sockets.push(socket);
-    expect((await emitAck(socket, 'doc.join', { documentId: panel.documentId })).ok).toBe(true);
     const near = textEdit('n'.repeat(890_000));
     expect(await emitAck(socket, 'doc.update', { documentId: panel.documentId, sync: toWire(near.sync), clientUpdateId: 'near' })).toMatchObject({ ok: true });
     const over = textEdit('o'.repeat(900_001));

@@ -3,7 +3,7 @@ import * as Y from 'yjs';
 import { toWire } from '../../../shared/realtime/documents.ts';
 import { addCommentThread, readThreads } from '../../../shared/worksheet.ts';
 import { encodeSyncUpdate } from '../../../shared/realtime/syncMessages.ts';
-import { buildPanel, connectSocket, emitAck, openProvider } from '../../../test/support/documents.ts';
+import { buildPanel, emitAck, joinedSocket, openProvider, updateOf } from '../../../test/support/documents.ts';
 import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
 import { eventually } from '../../../test/support/wait.ts';
 import { buildDoc, loadStoredDocument } from './persistence.ts';
@@ -24,15 +24,19 @@ const storedNotes = async (documentId: string) => notesOf(buildDoc((await loadSt
 
 /** An edit appended to the notes under `clientId`, continuing from what `from` holds: what a crafted client would send. */
 function forgedEdit(from: Y.Doc, clientId: number, text: string): Uint8Array {
-  const forger = new Y.Doc();
-  Y.applyUpdate(forger, Y.encodeStateAsUpdate(from));
+  const forger = copyOf(from);
   // Set after loading: a Y.Doc that loads content under its own client id picks a new one.
   forger.clientID = clientId;
-  let update: Uint8Array | null = null;
-  forger.once('update', (bytes: Uint8Array) => (update = bytes));
-  forger.getText('notes').insert(forger.getText('notes').length, text);
-  return update!;
+  return appendToNotes(forger, text);
 }
+
+function copyOf(from: Y.Doc): Y.Doc {
+  const copy = new Y.Doc();
+  Y.applyUpdate(copy, Y.encodeStateAsUpdate(from));
+  return copy;
+}
+
+const appendToNotes = (doc: Y.Doc, text: string) => updateOf(doc, () => doc.getText('notes').insert(doc.getText('notes').length, text));
 
 describe('writers and their Yjs client ids', () => {
   it('never stores what one panelist writes under another\'s client id, so the owner\'s next edits are not lost', async () => {
@@ -40,9 +44,8 @@ describe('writers and their Yjs client ids', () => {
     const [alice, bob, mallory] = panel.reviewers;
     const writer = await openProvider(stack.url, alice!.cookie, panel.documentId);
     const reader = await openProvider(stack.url, bob!.cookie, panel.documentId);
-    const crafted = await connectSocket(stack.url, mallory!.cookie);
+    const crafted = await joinedSocket(stack.url, mallory!.cookie, panel.documentId);
     closers.push(writer.close, reader.close, () => crafted.disconnect());
-    expect((await emitAck(crafted, 'doc.join', { documentId: panel.documentId })).ok).toBe(true);
     const seenByBob: string[] = [];
     reader.provider.doc.on('update', () => seenByBob.push(notesOf(reader.provider.doc)));
 
@@ -65,9 +68,8 @@ describe('writers and their Yjs client ids', () => {
     reader.close();
     crafted.disconnect();
     await eventually(() => !stack.server.app.documents!.loadedIds.includes(panel.documentId) || undefined);
-    const again = await connectSocket(stack.url, mallory!.cookie);
+    const again = await joinedSocket(stack.url, mallory!.cookie, panel.documentId);
     closers.push(() => again.disconnect());
-    expect((await emitAck(again, 'doc.join', { documentId: panel.documentId })).ok).toBe(true);
     const stored = buildDoc((await loadStoredDocument(stack.database.db, panel.documentId)).updates);
     const aliceId = [...Y.decodeStateVector(Y.encodeStateVector(stored)).keys()][0]!;
     const later = forgedEdit(stored, aliceId, ' FORGED again.');
@@ -75,27 +77,20 @@ describe('writers and their Yjs client ids', () => {
     expect(await storedNotes(panel.documentId)).toBe('Alice: first point. Second point.');
 
     // Mallory's own edits, under her own client id, are stored as anyone's.
-    const own = new Y.Doc();
-    Y.applyUpdate(own, Y.encodeStateAsUpdate(stored));
-    let mine: Uint8Array | null = null;
-    own.once('update', (bytes: Uint8Array) => (mine = bytes));
-    own.getText('notes').insert(own.getText('notes').length, ' Mallory agrees.');
-    expect(await emitAck(again, 'doc.update', { documentId: panel.documentId, sync: toWire(encodeSyncUpdate(mine!)), clientUpdateId: 'm3' })).toMatchObject({ ok: true });
+    const mine = appendToNotes(copyOf(stored), ' Mallory agrees.');
+    expect(await emitAck(again, 'doc.update', { documentId: panel.documentId, sync: toWire(encodeSyncUpdate(mine)), clientUpdateId: 'm3' })).toMatchObject({ ok: true });
     expect(await storedNotes(panel.documentId)).toBe('Alice: first point. Second point. Mallory agrees.');
   });
 
   it('refuses a comment signed in someone else\'s name, and takes one signed by its writer', async () => {
     const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
     const [alice, mallory] = panel.reviewers;
-    const crafted = await connectSocket(stack.url, mallory!.cookie);
+    const crafted = await joinedSocket(stack.url, mallory!.cookie, panel.documentId);
     closers.push(() => crafted.disconnect());
-    expect((await emitAck(crafted, 'doc.join', { documentId: panel.documentId })).ok).toBe(true);
     const comment = (author: { id: string; name: string }) => {
       const doc = new Y.Doc();
-      let update: Uint8Array | null = null;
-      doc.once('update', (bytes: Uint8Array) => (update = bytes));
-      addCommentThread(doc, { kind: 'syllabus', ref: '1' }, { authorId: author.id, authorName: author.name, text: 'This week lacks a graded assessment.' });
-      return toWire(encodeSyncUpdate(update!));
+      const update = updateOf(doc, () => addCommentThread(doc, { kind: 'syllabus', ref: '1' }, { authorId: author.id, authorName: author.name, text: 'This week lacks a graded assessment.' }));
+      return toWire(encodeSyncUpdate(update));
     };
 
     const impersonating = await emitAck(crafted, 'doc.update', { documentId: panel.documentId, sync: comment(alice!.user), clientUpdateId: 'c1' });

@@ -1,8 +1,8 @@
 import * as Y from 'yjs';
+import { errors } from '../../../shared/errors.ts';
 import type { Database } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
 import { undecided } from './access.ts';
-import { errors } from '../../../shared/errors.ts';
 import { withoutClients, type SignedContent } from './limits.ts';
 import type { LiveDocument } from './liveDocument.ts';
 import { claimDocumentClients } from './persistence.ts';
