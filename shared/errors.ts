@@ -23,6 +23,11 @@ export const errorStatus = {
 
 export type ErrorCode = keyof typeof errorStatus;
 
+/** Whether the same request may succeed if sent again later (the server was busy or could not decide); any other error is an answer. */
+export function isTransient(code: string): boolean {
+  return code === 'unavailable' || code === 'internal' || code === 'rate_limited';
+}
+
 export interface ErrorBody {
   code: ErrorCode;
   message: string;

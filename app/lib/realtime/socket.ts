@@ -1,7 +1,7 @@
 import { goto } from '$app/navigation';
 import { resolve } from '$app/paths';
 import { io, type Socket } from 'socket.io-client';
-import type { ErrorBody } from '$shared/errors.ts';
+import { isTransient, type ErrorBody } from '$shared/errors.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '$shared/realtime/events.ts';
 import { session } from '$lib/session.svelte.ts';
 
@@ -26,8 +26,6 @@ const evaluationWatches = new Map<string, EvaluationWatch>();
 /** After the server refused a connection (not the session): first retry, and the longest wait. */
 const RECONNECT_MS = { first: 1_000, max: 30_000 };
 
-/** A watch refused for one of these reasons is final; any other (the database did not answer) is tried again. */
-const finalWatchRefusals = new Set(['forbidden', 'not_found', 'validation_failed', 'bad_request', 'unauthenticated']);
 
 function endSession(): void {
   closeSocket();
@@ -162,7 +160,7 @@ function joinEvaluation(target: QuorumSocket, evaluationId: string, watch: Evalu
       if (response.ok) watcher.onSync();
       else watcher.onError?.(response.error);
     }
-    if (!response.ok && !finalWatchRefusals.has(response.error.code)) {
+    if (!response.ok && isTransient(response.error.code)) {
       // Not a refusal of access: join again shortly (a reconnect joins anyway).
       setTimeout(() => {
         if (evaluationWatches.get(evaluationId) === watch && !watch.joined && target.connected) watch.join();

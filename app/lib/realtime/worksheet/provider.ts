@@ -4,7 +4,7 @@ import * as encoding from 'lib0/encoding';
 import { applyAwarenessUpdate, Awareness, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
 import { readSyncMessage, writeSyncStep1 } from 'y-protocols/sync';
 import * as Y from 'yjs';
-import type { ErrorBody } from '../../../../shared/errors.ts';
+import { isTransient, type ErrorBody } from '../../../../shared/errors.ts';
 import { documentLimits, toBytes, toWire, type DocAwarenessEvent, type DocRevokedEvent, type DocUpdateEvent } from '../../../../shared/realtime/documents.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../../../shared/realtime/events.ts';
 import { splitStep2 } from '../../../../shared/realtime/splitStep2.ts';
@@ -13,8 +13,6 @@ import { encodeSyncStep2, encodeSyncUpdate, readSyncMessageBytes } from '../../.
 export type SaveStatus = 'saved' | 'saving' | 'offline' | 'refused';
 export type DocumentSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-/** Error codes after which retrying the same bytes cannot help: the edit is dropped and reported. */
-const finalRefusals = new Set(['forbidden', 'not_found', 'validation_failed', 'payload_too_large', 'bad_request']);
 
 interface Unacked {
   update: Uint8Array;
@@ -185,7 +183,8 @@ export class DocumentProvider {
         return this.changed();
       }
       this.lastError = response.error;
-      if (finalRefusals.has(response.error.code)) {
+      // Not transient: retrying the same bytes cannot help; the edit is dropped and reported.
+      if (!isTransient(response.error.code)) {
         this.unacked.delete(clientUpdateId);
         this.diverged = true;
         if (response.error.code === 'forbidden') this.canWrite = false;
