@@ -15,7 +15,7 @@ import type { Logger } from '../../logger.ts';
  * decided by the shared policy over facts read from the database for that very request.
  */
 
-/** Loads policy facts for evaluations, with one query round for all asks made in the same turn. */
+/** Loads policy facts for evaluations, with one query round for all asks made while the previous round ran. */
 export interface SubjectLoader {
   /** Fresh facts, from a query started after the ask (joins, re-checks). */
   load: (evaluationId: string) => Promise<EvaluationSubject | null>;
@@ -37,7 +37,8 @@ export interface SubjectLoader {
 
 /**
  * A loader whose fresh answers come from a query started after the ask: asks are batched per
- * event-loop turn (`batchPerTurn`), so a burst of asks costs one round of queries.
+ * event-loop turn, and asks made while a round runs go together in the next (`batchPerTurn`), so a burst
+ * of asks (200 joins at once) costs a few rounds of queries, not one per turn.
  */
 export function createSubjectLoader(db: DbOrTx, ttlMs = 0): SubjectLoader {
   const cache = new Map<string, { subject: EvaluationSubject | null; at: number }>();
