@@ -11,6 +11,7 @@ import { nodeFlags } from '../server/infra/nodeFlags.ts';
 import { startLocalRedis, type LocalRedis } from '../server/infra/redisServer.ts';
 import { createLogger } from '../server/logger.ts';
 import { DEMO_PASSWORD, demoUsers } from '../server/seed/demoData.ts';
+import { demoDeliberation, seedDemoDeliberationWith } from '../server/seed/demoDeliberation.ts';
 import { seedDemo } from '../server/seed/seedDemo.ts';
 import { bundle } from './bundle.ts';
 
@@ -102,6 +103,8 @@ async function main(): Promise<void> {
   const database = openDatabase(databaseUrl, { max: 2 });
   await runMigrations(database);
   const seeded = config.SEED_DEMO ? await seedDemo(database.db) : false;
+  // A fresh demo also has one evaluation in deliberation: its live worksheet can be opened at once.
+  if (seeded) await seedDemoDeliberationWith({ config, logger, db: database.db, redisUrl });
   await database.close();
 
   const env = { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl };
@@ -162,6 +165,11 @@ function printWelcome(url: string, seeded: boolean): void {
   console.log(`\n  Quorum is running at ${url}\n`);
   console.log(`  Demo logins (password for all: ${DEMO_PASSWORD})${seeded ? ' — demo data seeded just now' : ''}:`);
   for (const user of demoUsers) console.log(`    ${user.email.padEnd(width)}  ${user.role.padEnd(11)} ${user.name}`);
+  if (seeded) {
+    const [chair, ...others] = demoDeliberation.panel;
+    console.log(`\n  "Calculus: Single Variable" starts in deliberation: sign in as ${chair.email} (chair) and`);
+    console.log(`  ${others.map((seat) => seat.email).join(' or ')} in two windows and open its worksheet together.`);
+  }
   console.log('\n  Press Ctrl-C to stop.\n');
 }
 

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { eq } from 'drizzle-orm';
+import { courses } from '../../server/db/schema.ts';
 import { buildPanel } from '../support/documents.ts';
 import { launchChromium, signInPage } from '../support/browser.ts';
 import { TEST_PASSWORD } from '../support/factories.ts';
@@ -159,6 +161,21 @@ describe('panel worksheet in Chromium', () => {
     expect(await notes(coordinator).getAttribute('contenteditable')).toBe('false');
     expect(await coordinator.getByTestId('comment-add').count()).toBe(0);
     await coordinator.screenshot({ path: 'test-results/worksheet-observer.png', fullPage: true });
+  });
+
+  it('fits a 1280-pixel window when the course names its weeks at length', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    await stack.database.db
+      .update(courses)
+      .set({ syllabus: [{ week: 1, title: 'Functions, limits and Taylor series of exponential and trigonometric functions', topics: ['series'] }] })
+      .where(eq(courses.id, panel.course.id));
+    const page = await openWorksheet(panel.reviewers[0]!.user.email, panel.evaluation.id);
+    await page.getByTestId('comment-text').waitFor();
+    // No horizontal scrolling: the comment form (anchor pickers, text, button) stays inside its card.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
+    const card = await page.getByTestId('new-comment').boundingBox();
+    const button = await page.getByTestId('comment-add').boundingBox();
+    expect(button!.x + button!.width).toBeLessThanOrEqual(card!.x + card!.width);
   });
 
   it('tells a panelist whose paste was too large that it is not saved, and reloads the saved worksheet on request', async () => {
