@@ -51,18 +51,19 @@ export async function loadDocumentWriters(db: DbOrTx, documentId: string): Promi
 }
 
 /**
- * Claims client ids of a document for `userId` where nobody owns them yet, and returns who owns
- * each now (the first claim wins, on every server process alike).
+ * Claims client ids of a document, each for the user asking for it, where nobody owns them yet, and
+ * returns who owns each now (the first claim wins, on every server process alike).
  */
-export async function claimDocumentClients(db: DbOrTx, documentId: string, clientIds: readonly number[], userId: string): Promise<Map<number, string>> {
+export async function claimDocumentClients(db: DbOrTx, documentId: string, claims: readonly { clientId: number; userId: string }[]): Promise<Map<number, string>> {
+  if (claims.length === 0) return new Map();
   await db
     .insert(documentClients)
-    .values(clientIds.map((clientId) => ({ documentId, clientId, userId })))
+    .values(claims.map(({ clientId, userId }) => ({ documentId, clientId, userId })))
     .onConflictDoNothing();
   const rows = await db
     .select({ clientId: documentClients.clientId, userId: documentClients.userId })
     .from(documentClients)
-    .where(and(eq(documentClients.documentId, documentId), inArray(documentClients.clientId, [...clientIds])));
+    .where(and(eq(documentClients.documentId, documentId), inArray(documentClients.clientId, claims.map(({ clientId }) => clientId))));
   return new Map(rows.map((row) => [row.clientId, row.userId]));
 }
 

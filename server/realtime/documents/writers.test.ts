@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { toWire } from '../../../shared/realtime/documents.ts';
 import { addCommentThread, readThreads } from '../../../shared/worksheet.ts';
@@ -100,5 +101,38 @@ describe('writers and their Yjs client ids', () => {
     expect(await emitAck(crafted, 'doc.update', { documentId: panel.documentId, sync: comment(mallory!.user), clientUpdateId: 'c2' })).toMatchObject({ ok: true });
     const threads = readThreads(buildDoc((await loadStoredDocument(stack.database.db, panel.documentId)).updates));
     expect(threads.map((thread) => thread.messages.map((message) => message.authorName))).toEqual([[mallory!.user.name]]);
+  });
+
+  it('claims each new client id once when a room starts typing at once, however many of its updates are waiting', async () => {
+    const db = stack.database.db;
+    // Counts every row a claim proposes (before insert: also those the conflict clause then drops).
+    await db.execute(sql`create table claim_attempts (client_id bigint not null)`);
+    await db.execute(sql`create function count_claim_attempt() returns trigger language plpgsql as $$
+      begin insert into claim_attempts values (new.client_id); return new; end $$`);
+    await db.execute(sql`create trigger count_claim_attempts before insert on document_clients for each row execute function count_claim_attempt()`);
+    try {
+      const panel = await buildPanel(db, stack.url, { reviewers: 1 });
+      const socket = await joinedSocket(stack.url, panel.reviewers[0]!.cookie, panel.documentId);
+      closers.push(() => socket.disconnect());
+      // 20 editors (one Y.Doc each, as 20 tabs would be), 5 edits each, all sent before any ack.
+      const editors = Array.from({ length: 20 }, () => new Y.Doc());
+      const acks = editors.flatMap((editor, index) =>
+        Array.from({ length: 5 }, (_, edit) => {
+          const text = editor.getText(`editor-${index}`);
+          const update = updateOf(editor, () => text.insert(text.length, String(edit)));
+          return emitAck(socket, 'doc.update', { documentId: panel.documentId, sync: toWire(encodeSyncUpdate(update)), clientUpdateId: `${index}-${edit}` });
+        }),
+      );
+      expect((await Promise.all(acks)).every((ack) => ack.ok)).toBe(true);
+
+      const attempts = await db.execute<{ client_id: string }>(sql`select client_id from claim_attempts`);
+      expect(attempts.rows.map((row) => Number(row.client_id)).sort()).toEqual(editors.map((editor) => editor.clientID).sort());
+      const stored = buildDoc((await loadStoredDocument(db, panel.documentId)).updates);
+      expect(editors.map((_, index) => stored.getText(`editor-${index}`).toString())).toEqual(editors.map(() => '01234'));
+    } finally {
+      await db.execute(sql`drop trigger count_claim_attempts on document_clients`);
+      await db.execute(sql`drop function count_claim_attempt`);
+      await db.execute(sql`drop table claim_attempts`);
+    }
   });
 });

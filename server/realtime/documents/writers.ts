@@ -2,10 +2,44 @@ import * as Y from 'yjs';
 import { errors } from '../../../shared/errors.ts';
 import type { Database } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
+import { batchPerTurn } from '../../infra/batchPerTurn.ts';
 import { undecided } from './access.ts';
 import { withoutClients, type SignedContent } from './limits.ts';
 import type { LiveDocument } from './liveDocument.ts';
 import { claimDocumentClients } from './persistence.ts';
+
+/** Per document: claims of client ids, gathered (see `batchPerTurn`) while one claim round runs. */
+const claimers = new WeakMap<LiveDocument, (clientId: number, userId: string) => Promise<string | undefined>>();
+
+/**
+ * The claimer of a document. Every update of a client the document does not know yet needs its
+ * claim; a room of panelists who all start typing at once would otherwise send one claim per
+ * update (each client's next updates arrive before its first claim is answered) and pile up
+ * queries faster than the database answers them. Here all pending client ids go in one round, and
+ * an id answered by the previous round is not claimed again.
+ */
+function claimerOf(db: Database, live: LiveDocument) {
+  let claimer = claimers.get(live);
+  if (claimer) return claimer;
+  /** Who asked first for each client id waiting for a round: the claim is theirs. */
+  const askedBy = new Map<number, string>();
+  const round = batchPerTurn(async (clientIds: number[]) => {
+    const claims = clientIds.flatMap((clientId) => {
+      const userId = askedBy.get(clientId);
+      askedBy.delete(clientId);
+      return userId && !live.writers.has(clientId) ? [{ clientId, userId }] : [];
+    });
+    const owners = await claimDocumentClients(db, live.id, claims);
+    for (const [clientId, owner] of owners) live.writers.set(clientId, owner);
+    return new Map(clientIds.map((clientId) => [clientId, live.writers.get(clientId)]));
+  });
+  claimer = (clientId, userId) => {
+    if (!askedBy.has(clientId)) askedBy.set(clientId, userId);
+    return round(clientId);
+  };
+  claimers.set(live, claimer);
+  return claimer;
+}
 
 /**
  * The update less whatever it writes under another user's Yjs client id (Yjs takes client ids on
@@ -24,8 +58,8 @@ export async function ownWritesOnly(
 ): Promise<Uint8Array | null> {
   const unclaimed = [...clients].filter((clientId) => !live.writers.has(clientId));
   if (unclaimed.length > 0) {
-    const owners = await claimDocumentClients(db, live.id, unclaimed, userId).catch((error: unknown) => Promise.reject(undecided(error, logger, live.id)));
-    for (const [clientId, owner] of owners) live.writers.set(clientId, owner);
+    const claim = claimerOf(db, live);
+    await Promise.all(unclaimed.map((clientId) => claim(clientId, userId))).catch((error: unknown) => Promise.reject(undecided(error, logger, live.id)));
   }
   const foreign = [...clients].filter((clientId) => live.writers.get(clientId) !== userId);
   if (foreign.length === 0) return update;
