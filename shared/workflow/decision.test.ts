@@ -32,4 +32,25 @@ describe('evaluation workflow: motions and votes', () => {
     expect(checkTransition(evaluationMachine, 'conditional', 'publish_conditional', 'coordinator', { ...conditional, conditions: { count: 2, met: true } }).ok).toBe(true);
     expect(checkTransition(evaluationMachine, 'published', 'flag_re_review', 'system', panel).ok).toBe(true);
   });
+
+  it('decides only with a quorum present: more than half of the seats held by unconflicted reviewers', () => {
+    const withSeated = (seated: number, context: EvaluationContext): EvaluationContext => ({ ...context, panel: { ...context.panel, size: 5, seated } });
+    const reviewed = (seated: number): EvaluationContext => ({ ...withSeated(seated, panel), reviews: { submitted: seated } });
+    // Two of five seats left after conflicts: every step that decides is refused, by the quorum guard alone.
+    for (const [from, action, context] of [
+      ['independent_review', 'start_deliberation', reviewed(2)],
+      ['deliberation', 'call_vote', withSeated(2, withMotion('open'))],
+      ['voting', 'finalize', withSeated(2, withMotion('carried'))],
+    ] as const) {
+      expect(checkTransition(evaluationMachine, from, action, from === 'deliberation' ? 'reviewer' : from === 'voting' ? 'coordinator' : 'system', context)).toMatchObject({
+        ok: false,
+        failures: [{ guard: 'panel_quorum' }],
+      });
+    }
+    expect(checkTransition(evaluationMachine, 'independent_review', 'start_deliberation', 'system', reviewed(3)).ok).toBe(true);
+    expect(checkTransition(evaluationMachine, 'voting', 'finalize', 'coordinator', withSeated(3, withMotion('carried'))).ok).toBe(true);
+    // Going back and withdrawing stay open.
+    expect(checkTransition(evaluationMachine, 'voting', 'reopen_deliberation', 'system', withSeated(1, withMotion('failed'))).ok).toBe(true);
+    expect(checkTransition(evaluationMachine, 'voting', 'withdraw', 'coordinator', withSeated(1, withMotion('carried'))).ok).toBe(true);
+  });
 });

@@ -54,6 +54,17 @@ export const openEvaluationStates = [
  */
 export const commandOnlySteps: readonly string[] = ['call_vote', 'reopen_deliberation', 'make_conditional', 'publish', 'publish_conditional', 'revoke'];
 
+/**
+ * A panel decides only with a quorum present: more than half of its seats held by reviewers without
+ * a conflict of interest. The panel is frozen once review starts, so one that lost its quorum to
+ * declared conflicts can only be withdrawn and the course evaluated again by a new panel.
+ */
+const panelQuorum = {
+  name: 'panel_quorum',
+  message: 'More than half of the panel’s seats must be held by reviewers without a conflict of interest; withdraw the evaluation and open a new one to form a new panel.',
+  holds: (context: EvaluationContext) => context.panel.seated * 2 > context.panel.size,
+};
+
 /** The Evaluation state machine of ARCHITECTURE 4.1. */
 export const evaluationMachine = defineMachine<EvaluationState, EvaluationContext>({
   name: 'evaluation',
@@ -96,6 +107,7 @@ export const evaluationMachine = defineMachine<EvaluationState, EvaluationContex
           message: "Every seated reviewer's independent review must be submitted.",
           holds: (context) => context.panel.seated > 0 && context.reviews.submitted >= context.panel.seated,
         },
+        panelQuorum,
       ],
     },
     {
@@ -110,6 +122,7 @@ export const evaluationMachine = defineMachine<EvaluationState, EvaluationContex
           message: 'A motion must be put to the panel.',
           holds: (context) => context.motion?.status === 'open',
         },
+        panelQuorum,
       ],
     },
     {
@@ -137,6 +150,7 @@ export const evaluationMachine = defineMachine<EvaluationState, EvaluationContex
           message: 'The motion must carry by the quorum rule.',
           holds: (context) => context.motion?.carried === true,
         },
+        panelQuorum,
       ],
     },
     {

@@ -277,6 +277,33 @@ describe('a panelist who declares a conflict during the vote', () => {
   });
 });
 
+describe('a panel that lost its quorum to conflicts', () => {
+  const declare = (client: ApiClient, evaluationId: string) => client.post(`/api/evaluations/${evaluationId}/conflicts`, { reason: 'I advised the course team last year.' });
+
+  it('cannot put a motion with one of three seats left; the coordinator can withdraw the evaluation', async () => {
+    const panel = await panelInDeliberation(stack);
+    for (const panelist of panel.panelists.slice(1)) expect((await declare(panelist, panel.evaluationId)).status).toBe(201);
+    const put = await decisionPost(panel.panelists[0]!, panel.evaluationId, '/motions', sampleMotion());
+    expect(put.status).toBe(409);
+    expect(put.body.error).toMatchObject({ code: 'invalid_transition', details: { failures: [{ guard: 'panel_quorum' }] } });
+    expect(await statusOf(panel.evaluationId)).toBe('deliberation');
+    const withdrawn = await panel.coordinator.post(`/api/evaluations/${panel.evaluationId}/transitions`, { action: 'withdraw', expectedState: 'deliberation' });
+    expect(withdrawn.status, JSON.stringify(withdrawn.body)).toBe(200);
+  });
+
+  it('cannot finalize a motion that the one panelist left carried', async () => {
+    const panel = await panelInDeliberation(stack);
+    const motionId = await putAndVote(panel, ['approve']);
+    for (const panelist of panel.panelists.slice(1)) expect((await declare(panelist, panel.evaluationId)).status).toBe(201);
+    // One seated, one approval: the motion carries by the rule, but the panel has no quorum to decide.
+    expect((await decisionOf(panel.coordinator, panel.evaluationId)).motions[0]).toMatchObject({ id: motionId, status: 'carried' });
+    const finalize = await panel.coordinator.post<{ error?: unknown }>(`/api/evaluations/${panel.evaluationId}/transitions`, { action: 'finalize', expectedState: 'voting' });
+    expect(finalize.status).toBe(409);
+    expect(finalize.body.error).toMatchObject({ code: 'invalid_transition', details: { failures: [{ guard: 'panel_quorum' }] } });
+    expect(await statusOf(panel.evaluationId)).toBe('voting');
+  });
+});
+
 describe('reading the decision', () => {
   it('shows it to the panel and coordinators, not to other reviewers', async () => {
     const panel = await panelInDeliberation(stack);
