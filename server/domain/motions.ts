@@ -71,6 +71,7 @@ export async function loadMotionViews(db: DbOrTx, evaluation: { id: string; quor
     .where(inArray(votes.motionId, motionRows.map((row) => row.motion.id)))
     .orderBy(asc(votes.createdAt));
   const seatOf = new Map(subject.seats.map((seat) => [seat.reviewerId, seat.seatRole]));
+  const voting = new Set(votingSeats(subject).map((seat) => seat.reviewerId));
 
   return motionRows.map(({ motion, putBy }) => {
     const own = voteRows.filter((row) => row.vote.motionId === motion.id);
@@ -104,6 +105,7 @@ export async function loadMotionViews(db: DbOrTx, evaluation: { id: string; quor
         choice: vote.choice,
         note: vote.note,
         createdAt: vote.createdAt.toISOString(),
+        counted: closed || voting.has(vote.voterId),
       })),
     };
   });

@@ -35,6 +35,8 @@ export const voteViewSchema = z.object({
   choice: voteChoiceSchema,
   note: z.string().nullable(),
   createdAt: z.string(),
+  /** False for a vote on an open motion by someone who has since left the vote (declared a conflict). */
+  counted: z.boolean(),
 });
 export type VoteView = z.infer<typeof voteViewSchema>;
 

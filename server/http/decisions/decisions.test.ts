@@ -266,6 +266,18 @@ describe('a panelist who declares a conflict during the vote', () => {
     expect(finalized.status, JSON.stringify(finalized.body)).toBe(200);
   });
 
+  it('shows the vote they had cast as not counted while the motion is open', async () => {
+    const panel = await panelInDeliberation(stack, { size: 5 });
+    const motionId = await putAndVote(panel, ['approve', 'approve']);
+    expect((await declare(panel.panelists[1]!, panel.evaluationId)).status).toBe(201);
+    const [motion] = (await decisionOf(panel.coordinator, panel.evaluationId)).motions;
+    expect(motion).toMatchObject({ id: motionId, status: 'open', tally: { approve: 1, seated: 4, needed: 3 } });
+    expect(motion!.votes.map((vote) => [vote.voter.id, vote.counted])).toEqual([
+      [panel.panelistIds[0], true],
+      [panel.panelistIds[1], false],
+    ]);
+  });
+
   it('or fail it, which returns the panel to deliberation (majority, one approve and one reject of three)', async () => {
     const panel = await panelInDeliberation(stack);
     const motionId = await putAndVote(panel, ['approve', 'reject']);
