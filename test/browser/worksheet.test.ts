@@ -53,8 +53,14 @@ describe('panel worksheet in Chromium', () => {
     await ben.keyboard.press('End');
     await ben.keyboard.type(' Ben agrees.');
     await expect.poll(() => notes(ada).textContent()).toContain('Ben agrees.');
-    // Remote cursors carry the other panelist's name.
+    // Remote cursors carry the other panelist's name: shown while they type, faded once they stop
+    // (the label sits over the line above the caret).
     await expect.poll(() => ada.locator('.collaboration-carets__label').allTextContents()).toContain('Reviewer 2');
+    const bensLabel = ada.locator('.collaboration-carets__label', { hasText: 'Reviewer 2' });
+    await ben.keyboard.type('!');
+    await expect.poll(() => bensLabel.evaluate((label) => getComputedStyle(label).opacity)).toBe('1');
+    await expect.poll(() => bensLabel.evaluate((label) => getComputedStyle(label).opacity)).toBe('0');
+    await ben.keyboard.press('Backspace');
     await expect.poll(() => saveStatus(ada)).toBe('saved');
 
     // Structured parts travel the same way: an outcome row and a comment thread.
