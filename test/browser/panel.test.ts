@@ -96,7 +96,8 @@ describe('forming a panel in Chromium', () => {
     await reviewer.getByText('You no longer have access to this evaluation.').waitFor();
 
     await coordinator.goto(evaluationPath);
-    await seatRow(coordinator, 'r.okafor@umd.edu').getByText('Barred until resolved').waitFor();
+    // The panel is frozen by now: the seat is not resolved any more, its reviewer has stepped down.
+    await seatRow(coordinator, 'r.okafor@umd.edu').getByText('Stepped down: no longer reviews, deliberates or votes').waitFor();
     expect(await coordinator.getByTestId('conflict-declarations').textContent()).toContain('doctoral thesis');
     await coordinator.screenshot({ path: 'test-results/panel-conflict-declared.png', fullPage: true });
 
