@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { errors } from '../../shared/errors.ts';
 import type { EvaluationSubject } from '../../shared/policies/index.ts';
 import { recordAudit } from '../audit/auditLog.ts';
@@ -21,7 +21,9 @@ export async function settleMotion(tx: Tx, after: AfterCommit, app: AppContext, 
   const decision = decide(row.quorumRule, subject, allVotes);
   if (decision.outcome === 'pending') return decision;
 
-  const [closed] = await tx.update(motions).set({ status: decision.outcome, closedAt: new Date() }).where(eq(motions.id, motion.id)).returning();
+  // Closed on the database's clock, as conflicts are declared: a panelist who left the vote in this
+  // transaction left it before the close (see loadMotionViews).
+  const [closed] = await tx.update(motions).set({ status: decision.outcome, closedAt: sql`clock_timestamp()` }).where(eq(motions.id, motion.id)).returning();
   if (!closed) throw errors.internal();
   await recordAudit(tx, {
     actorId: null,

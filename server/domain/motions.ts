@@ -1,11 +1,11 @@
-import { and, asc, desc, eq, inArray, ne } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, ne } from 'drizzle-orm';
 import { phraseCreditLine } from '../../shared/domain/creditLines.ts';
 import { decideMotion, tallyVotes, type MotionDecision, type QuorumRule, type Tally } from '../../shared/domain/quorum.ts';
 import type { EvaluationSubject } from '../../shared/policies/index.ts';
 import type { MotionView, VoteView } from '../../shared/schemas/motion.ts';
 import type { EvaluationContext } from '../../shared/workflow/evaluation.ts';
 import type { DbOrTx } from '../db/client.ts';
-import { motions, users, votes } from '../db/schema.ts';
+import { conflictDeclarations, motions, panelSeats, users, votes } from '../db/schema.ts';
 
 export type MotionRow = typeof motions.$inferSelect;
 export type VoteRow = typeof votes.$inferSelect;
@@ -55,6 +55,32 @@ export async function loadMotionFacts(db: DbOrTx, evaluationIds: readonly string
   return facts;
 }
 
+/**
+ * When each panelist left the vote by declaring a conflict: their first declaration the seat's
+ * override does not cover (one made after they were seated, or any without an override). A closed
+ * motion is shown as it was decided, with the panelists seated then.
+ */
+async function leftTheVoteAt(db: DbOrTx, evaluationId: string): Promise<Map<string, Date>> {
+  // One query at a time (a transaction's client takes no concurrent queries).
+  const seats = await db
+    .select({ reviewerId: panelSeats.reviewerId, createdAt: panelSeats.createdAt, conflictOverride: panelSeats.conflictOverride })
+    .from(panelSeats)
+    .where(and(eq(panelSeats.evaluationId, evaluationId), isNull(panelSeats.removedAt)));
+  const declarations = await db
+    .select({ reviewerId: conflictDeclarations.reviewerId, createdAt: conflictDeclarations.createdAt })
+    .from(conflictDeclarations)
+    .where(eq(conflictDeclarations.evaluationId, evaluationId));
+  const seatOf = new Map(seats.map((seat) => [seat.reviewerId, seat]));
+  const left = new Map<string, Date>();
+  for (const declaration of declarations) {
+    const seat = seatOf.get(declaration.reviewerId);
+    if (!seat || (seat.conflictOverride !== null && declaration.createdAt <= seat.createdAt)) continue;
+    const earlier = left.get(declaration.reviewerId);
+    if (!earlier || declaration.createdAt < earlier) left.set(declaration.reviewerId, declaration.createdAt);
+  }
+  return left;
+}
+
 /** Every motion of an evaluation, newest first, each with its votes (voter names, notes) and tally. */
 export async function loadMotionViews(db: DbOrTx, evaluation: { id: string; quorumRule: QuorumRule }, subject: EvaluationSubject): Promise<MotionView[]> {
   const motionRows = await db
@@ -72,13 +98,20 @@ export async function loadMotionViews(db: DbOrTx, evaluation: { id: string; quor
     .orderBy(asc(votes.createdAt));
   const seatOf = new Map(subject.seats.map((seat) => [seat.reviewerId, seat.seatRole]));
   const voting = new Set(votingSeats(subject).map((seat) => seat.reviewerId));
+  const left = motionRows.some(({ motion }) => motion.closedAt) ? await leftTheVoteAt(db, evaluation.id) : new Map<string, Date>();
 
   return motionRows.map(({ motion, putBy }) => {
     const own = voteRows.filter((row) => row.vote.motionId === motion.id);
-    const decision = decide(evaluation.quorumRule, subject, own.map((row) => row.vote));
     const closed = motion.status !== 'open';
-    // A closed motion keeps the outcome it was decided with, whatever happened to the panel since.
-    const counts = closed ? tallyVotes(own.map((row) => row.vote.choice)) : decision;
+    // An open motion counts the panel as it stands; a closed one keeps the panel it was decided by
+    // (who had left the vote by then), whatever happened to the panel since.
+    const closedAt = motion.closedAt;
+    const countsAt = (reviewerId: string) =>
+      closed && closedAt ? (left.get(reviewerId)?.getTime() ?? Number.POSITIVE_INFINITY) > closedAt.getTime() : voting.has(reviewerId);
+    const counted = own.filter((row) => countsAt(row.vote.voterId));
+    const seated = closed ? subject.seats.filter((seat) => countsAt(seat.reviewerId)).length : votingSeats(subject).length;
+    const counts = tallyVotes(counted.map((row) => row.vote.choice));
+    const decision = decideMotion(evaluation.quorumRule, seated, counts);
     return {
       id: motion.id,
       status: motion.status,
@@ -94,7 +127,7 @@ export async function loadMotionViews(db: DbOrTx, evaluation: { id: string; quor
         approve: counts.approve,
         reject: counts.reject,
         abstain: counts.abstain,
-        seated: decision.seated,
+        seated,
         needed: decision.needed,
         remaining: closed ? 0 : decision.remaining,
         outcome: motion.status === 'carried' || motion.status === 'failed' ? motion.status : decision.outcome,
@@ -105,7 +138,7 @@ export async function loadMotionViews(db: DbOrTx, evaluation: { id: string; quor
         choice: vote.choice,
         note: vote.note,
         createdAt: vote.createdAt.toISOString(),
-        counted: closed || voting.has(vote.voterId),
+        counted: countsAt(vote.voterId),
       })),
     };
   });

@@ -35,7 +35,7 @@ export const voteViewSchema = z.object({
   choice: voteChoiceSchema,
   note: z.string().nullable(),
   createdAt: z.string(),
-  /** False for a vote on an open motion by someone who has since left the vote (declared a conflict). */
+  /** False for a vote by someone who left the vote (declared a conflict): by now on an open motion, by its decision on a closed one. */
   counted: z.boolean(),
 });
 export type VoteView = z.infer<typeof voteViewSchema>;

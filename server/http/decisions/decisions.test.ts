@@ -278,6 +278,23 @@ describe('a panelist who declares a conflict during the vote', () => {
     ]);
   });
 
+  it('leaves their vote out of the tally the motion was decided by, and that tally stays as it was decided', async () => {
+    const panel = await panelInDeliberation(stack, { size: 4 });
+    const motionId = await putAndVote(panel, ['approve', 'approve', 'reject']);
+    // Four seated: three approvals needed. The rejecter leaves: three seated, two needed, carried.
+    expect((await declare(panel.panelists[2]!, panel.evaluationId)).status).toBe(201);
+    const decided = (await decisionOf(panel.coordinator, panel.evaluationId)).motions[0]!;
+    expect(decided).toMatchObject({ id: motionId, status: 'carried', tally: { approve: 2, reject: 0, abstain: 0, seated: 3, needed: 2 } });
+    expect(decided.votes.map((vote) => [vote.choice, vote.counted])).toEqual([
+      ['approve', true],
+      ['approve', true],
+      ['reject', false],
+    ]);
+    // Someone leaving after the decision does not rewrite it.
+    expect((await declare(panel.panelists[3]!, panel.evaluationId)).status).toBe(201);
+    expect((await decisionOf(panel.coordinator, panel.evaluationId)).motions[0]).toEqual(decided);
+  });
+
   it('or fail it, which returns the panel to deliberation (majority, one approve and one reject of three)', async () => {
     const panel = await panelInDeliberation(stack);
     const motionId = await putAndVote(panel, ['approve', 'reject']);
