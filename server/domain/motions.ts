@@ -109,7 +109,7 @@ export async function loadMotionViews(db: DbOrTx, evaluation: { id: string; quor
     const countsAt = (reviewerId: string) =>
       closed && closedAt ? (left.get(reviewerId)?.getTime() ?? Number.POSITIVE_INFINITY) > closedAt.getTime() : voting.has(reviewerId);
     const counted = own.filter((row) => countsAt(row.vote.voterId));
-    const seated = closed ? subject.seats.filter((seat) => countsAt(seat.reviewerId)).length : votingSeats(subject).length;
+    const seated = closed ? subject.seats.filter((seat) => countsAt(seat.reviewerId)).length : voting.size;
     const counts = tallyVotes(counted.map((row) => row.vote.choice));
     const decision = decideMotion(evaluation.quorumRule, seated, counts);
     return {

@@ -31,6 +31,9 @@ const runsEvaluations = (actor: Actor) => actor.role === 'coordinator' || actor.
 export const worksheetReadablePhases: readonly EvaluationState[] = ['deliberation', 'voting', 'finalized', 'conditional', 'published', 're_review_due'];
 export const worksheetWritablePhases: readonly EvaluationState[] = ['deliberation', 'voting'];
 
+/** Phases in which the panel may still change (seats added or removed, conflicts overridden); it is frozen after. */
+export const panelFormingPhases: readonly EvaluationState[] = ['intake', 'panel_forming'];
+
 /** Who may do what with evaluations, their panels and worksheets. */
 export const evaluationPolicy = {
   /** Coordinators open evaluations; admins manage the system but do not run reviews. */
@@ -44,7 +47,7 @@ export const evaluationPolicy = {
   watchDashboard: (actor: Actor) => runsEvaluations(actor),
   /** Seating and unseating reviewers, and overriding a conflict, while the panel is being formed. */
   managePanel: (actor: Actor, evaluation: EvaluationSubject) =>
-    actor.role === 'coordinator' && (evaluation.status === 'intake' || evaluation.status === 'panel_forming'),
+    actor.role === 'coordinator' && panelFormingPhases.includes(evaluation.status),
   /** Any reviewer may declare a conflict on an evaluation that is still open. */
   declareConflict: (actor: Actor, evaluation: EvaluationSubject) =>
     actor.role === 'reviewer' && !['published', 're_review_due', 'revoked', 'withdrawn'].includes(evaluation.status),

@@ -1,7 +1,7 @@
 import type { Awareness } from 'y-protocols/awareness';
 
 /** How long a remote caret's name label stays shown after its owner's last presence change. */
-export const CARET_LABEL_MS = 3000;
+const CARET_LABEL_MS = 3000;
 const ACTIVE_CARET = 'collaboration-carets__caret--active';
 
 /**
