@@ -2,7 +2,7 @@ import { parse as parseCookies } from 'cookie';
 import type { Socket } from 'socket.io';
 import { createSessionFinder, SESSION_COOKIE, type ActiveSession } from '../auth/sessions.ts';
 import type { AppContext } from '../context.ts';
-import { settleRestoredRooms } from './recovery.ts';
+import { settleRestoredSession } from './recovery.ts';
 import { rooms } from './rooms.ts';
 
 export interface SocketData {
@@ -21,10 +21,10 @@ export function socketAuth(app: AppContext) {
         error.data = { code: 'unauthenticated', message: 'Please sign in.' };
         return next(error);
       }
-      const restored = (socket.data as Partial<SocketData> | null)?.session?.user.id;
+      const restored: unknown = socket.data;
       socket.data = { session } satisfies SocketData;
       const own = [rooms.user(session.user.id), rooms.session(session.tokenHash)];
-      settleRestoredRooms(socket, restored, session.user.id, own);
+      settleRestoredSession(socket, restored, session.user.id, own);
       await socket.join(own);
       next();
     } catch (error) {

@@ -44,6 +44,9 @@ async function committedState(evaluationId: string) {
 const probe = (payload: Record<string, unknown>) => committedState(String(payload.evaluationId));
 const signIn = (user: { email: string }) => signedIn(stack.url, user.email);
 const watcher = (client: ApiClient, url = stack.url) => openPanelWatcher(url, client, sockets, probe);
+/** socket.io-parser's packet types, as they appear on the wire. */
+const EVENT_PACKET = 2;
+const CONNECT_ERROR_PACKET = 4;
 const changed = (evaluationId: string, status: EvaluationState) => ['evaluation.changed', { evaluationId, status }] as [string, Record<string, unknown>];
 
 describe('an evaluation room', () => {
@@ -213,6 +216,31 @@ describe('a client that was offline', () => {
   const decisionOf = async (client: ApiClient, evaluationId: string) =>
     (await client.get<{ decision: DecisionView }>(`/api/evaluations/${evaluationId}/decision`)).body.decision;
 
+  /**
+   * A client offering a disconnected socket's session id and offset for recovery with `cookie`;
+   * `wire` is every Socket.IO packet it receives, before any reaches an event listener.
+   */
+  /** What Redis holds for a disconnected socket's session, once the server has seen it go (msgpack, as base64). */
+  async function savedForRecovery(pid: string): Promise<string> {
+    const redis = new Redis(stack.redis.url);
+    try {
+      return await eventually(async () => (await redis.get(`${stack.queuePrefix}:sio:session:${pid}`)) ?? undefined);
+    } finally {
+      redis.disconnect();
+    }
+  }
+  function offerRecovery(cookie: string, pid: string, offset: string) {
+    const socket = ioClient(stack.url, { transports: ['websocket'], extraHeaders: { cookie }, auth: { pid, offset }, reconnection: false, autoConnect: false });
+    sockets.push(socket);
+    const wire: { type: number; data?: unknown }[] = [];
+    socket.io.on('packet', (packet) => wire.push(packet));
+    const outcome = new Promise<'connected' | Error>((resolve) => {
+      socket.once('connect', () => resolve('connected'));
+      socket.once('connect_error', resolve);
+    });
+    socket.connect();
+    return { socket, wire, outcome };
+  }
   it('gets what it missed on reconnect (connection state recovery), and the full resync shows the same state', async () => {
     const { panel, member, motionId } = await votingPanel();
     const id = panel.evaluationId;
@@ -262,31 +290,25 @@ describe('a client that was offline', () => {
     await member.dropConnection();
 
     // What Redis holds for the disconnected socket names its user, and no CSRF token or session hash.
-    const redis = new Redis(stack.redis.url);
-    try {
-      // The adapter stores the session msgpack-encoded, as base64, once the server has seen the socket go.
-      const stored = await eventually(async () => (await redis.get(`${stack.queuePrefix}:sio:session:${pid}`)) ?? undefined);
-      const text = Buffer.from(stored, 'base64').toString('latin1');
-      expect(text).toContain(panel.panelistIds[2]!);
-      expect(panel.panelists[2]!.csrfToken).not.toBe('');
-      expect(text).not.toContain(panel.panelists[2]!.csrfToken);
-      expect(text).not.toContain('csrfToken');
-      expect(text).not.toContain('tokenHash');
-    } finally {
-      redis.disconnect();
-    }
+    const text = Buffer.from(await savedForRecovery(pid), 'base64').toString('latin1');
+    expect(text).toContain(panel.panelistIds[2]!);
+    expect(panel.panelists[2]!.csrfToken).not.toBe('');
+    expect(text).not.toContain(panel.panelists[2]!.csrfToken);
+    expect(text).not.toContain('csrfToken');
+    expect(text).not.toContain('tokenHash');
+
+    // A vote the member misses while away.
+    expect((await decisionPost(panel.panelists[1]!, id, `/motions/${motionId}/votes`, { choice: 'reject' })).status).toBe(201);
 
     // Someone else offers that session id with their own cookie: they get a connection, not the panel's room.
     const outsiderUser = await buildUser(stack.database.db, { role: 'reviewer' });
     const outsider = await signIn(outsiderUser);
-    const replay = ioClient(stack.url, { transports: ['websocket'], extraHeaders: { cookie: outsider.cookie }, auth: { pid, offset }, reconnection: false });
-    sockets.push(replay);
+    const { socket: replay, wire, outcome } = offerRecovery(outsider.cookie, pid, offset);
     const heard: string[] = [];
     replay.onAny((event: string) => heard.push(event));
-    await new Promise<void>((resolve, reject) => {
-      replay.once('connect', () => resolve());
-      replay.once('connect_error', reject);
-    });
+    expect(await outcome).toBe('connected');
+    // Nor the vote it missed: not even on the wire before the connection was confirmed.
+    expect(wire.filter((packet) => packet.type === EVENT_PACKET)).toEqual([]);
     // The server did restore the session (the socket came back under the member's socket id)…
     expect(replay.id).toBe(memberSocketId);
     const observer = await watcher(panel.coordinator);
@@ -296,6 +318,23 @@ describe('a client that was offline', () => {
     // …but without the panel's room: the vote reached the observer, not the outsider.
     expect(await replay.emitWithAck('evaluation.watch', { evaluationId: id })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     expect(heard).toEqual([]);
+  });
+
+  it('gets none of what it missed when it comes back signed out', async () => {
+    const { panel, member, motionId } = await votingPanel();
+    const id = panel.evaluationId;
+    const { _pid: pid, _lastOffset: offset } = member.socket as unknown as { _pid: string; _lastOffset: string };
+    await member.dropConnection();
+    expect((await decisionPost(panel.panelists[0]!, id, `/motions/${motionId}/votes`, { choice: 'approve' })).status).toBe(201);
+    const memberClient = panel.panelists[2]!;
+    const staleCookie = memberClient.cookie;
+    expect((await memberClient.post('/api/auth/logout')).status).toBe(200);
+    await savedForRecovery(pid); // so the server will restore it
+
+    const { wire, outcome } = offerRecovery(staleCookie, pid, offset);
+    expect(await outcome).toMatchObject({ message: 'unauthenticated' });
+    // Socket.IO restores the session before any middleware runs; the missed vote stays held back.
+    expect(wire.map((packet) => packet.type)).toEqual([CONNECT_ERROR_PACKET]);
   });
 
   it('comes back without the room when its access ended while it was away', async () => {

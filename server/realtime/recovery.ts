@@ -22,13 +22,25 @@ export interface PersistedSocketData {
   session: { user: SessionUser };
 }
 
+/** What a restored socket's data holds until its cookie is checked: who it was, and the events it missed, held back. */
+interface RestoredSocketData extends PersistedSocketData {
+  heldMissedPackets?: unknown[][];
+}
+
+/** The events a recovered socket missed, once its cookie showed the same user: sent by `replayMissedEvents`. */
+const replays = new WeakMap<Socket, unknown[][]>();
+
+/** socket.io-parser's `PacketType.EVENT`. */
+const EVENT_PACKET = 2;
+
 /**
  * Wraps an adapter factory for connection state recovery. A disconnected socket's data is persisted
  * (in Redis, for two minutes) as its user only. Every restored session passes `recheck` before
- * Socket.IO puts the socket back in its rooms and replays what it missed; `recheck` edits the
- * session in place; if it throws, the restore fails and the client starts a fresh session (and
- * resyncs by refetching). The auth middleware then runs as for any connection and replaces the data
- * with the live session (see `settleRestoredRooms`).
+ * Socket.IO puts the socket back in its rooms; `recheck` edits the session in place; if it throws,
+ * the restore fails and the client starts a fresh session (and resyncs by refetching). The events
+ * it missed are held back: Socket.IO would send them at once, before any middleware has seen the
+ * cookie. The auth middleware then runs as for any connection, replaces the data with the live
+ * session and releases the missed events only to the same user (see `settleRestoredSession`).
  */
 export function recheckRestoredSessions<Nsp, A extends RestoresSessions>(
   factory: (nsp: Nsp) => A,
@@ -49,26 +61,48 @@ export function recheckRestoredSessions<Nsp, A extends RestoresSessions>(
     };
     adapter.restoreSession = async (pid, offset) => {
       const session = await restore(pid, offset);
+      if (!session) return session;
       await recheck(session);
-      return session;
+      const persisted = session.data as PersistedSocketData | null;
+      const data: RestoredSocketData | null = persisted ? { ...persisted, heldMissedPackets: session.missedPackets } : null;
+      return { ...session, data, missedPackets: [] };
     };
     return adapter;
   };
 }
 
 /**
- * Settles a recovered socket's restored rooms once its cookie has been checked: if the cookie now
+ * Settles a recovered socket once its cookie has been checked (call from the auth middleware,
+ * before joining the `own` rooms, with the data the restore gave the socket). If the cookie now
  * belongs to someone else (signed out and in as another user in the same browser, or a session id
- * replayed by another client), it keeps none of them and starts as a fresh connection of the new
- * user, who watches what they may see again; the same user keeps them, except the user and session
- * rooms of an older session. Call from the auth middleware, before joining the `own` rooms.
+ * replayed by another client), the socket keeps none of its restored rooms and gets none of the
+ * events its session missed: it starts as a fresh connection of the new user, who watches what
+ * they may see again. The same user keeps them, except the user and session rooms of an older
+ * session, and gets the missed events once every middleware has let the connection through.
  */
-export function settleRestoredRooms(socket: Socket, restoredUserId: string | undefined, userId: string, own: readonly string[]): void {
+export function settleRestoredSession(socket: Socket, restoredData: unknown, userId: string, own: readonly string[]): void {
   if (!socket.recovered) return;
-  const sameUser = restoredUserId === userId;
+  const restored = restoredData as Partial<RestoredSocketData> | null;
+  const sameUser = restored?.session?.user.id === userId;
   for (const room of [...socket.rooms]) {
     if (room === socket.id || own.includes(room)) continue;
     const identityRoom = room.startsWith(rooms.user('')) || room.startsWith(rooms.session(''));
     if (!sameUser || identityRoom) void socket.leave(room);
   }
+  if (sameUser && restored?.heldMissedPackets?.length) replays.set(socket, restored.heldMissedPackets);
+}
+
+/**
+ * The last middleware: sends a recovered socket the events it missed, as Socket.IO would have sent
+ * them on restoring it (each packet's data is `[event, ...args, offset]`, so the client's recovery
+ * offset moves on as usual). They go before the connection is confirmed, as Socket.IO sends them,
+ * and the client delivers them right after `connect`.
+ */
+export function replayMissedEvents(socket: Socket, next: (error?: Error) => void): void {
+  const missed = replays.get(socket);
+  replays.delete(socket);
+  // `packet` is how Socket.IO's own restore sends them; it is not in its public typings.
+  const sendPacket = (socket as unknown as { packet: (packet: { type: number; data: unknown[] }) => void }).packet.bind(socket);
+  for (const data of missed ?? []) sendPacket({ type: EVENT_PACKET, data });
+  next();
 }

@@ -10,7 +10,7 @@ import { limitConnectionsPerUser } from './documents/limits.ts';
 import { createDocumentRelay, type DocumentRelay } from './documents/relay.ts';
 import { recheckRecoveredEvaluationRooms } from './evaluationRoom.ts';
 import { createNotifier, type QuorumIo } from './notifier.ts';
-import { recheckRestoredSessions } from './recovery.ts';
+import { recheckRestoredSessions, replayMissedEvents } from './recovery.ts';
 import { fromOwnOrigin } from '../http/middleware.ts';
 import { registerSocketHandlers } from './registry.ts';
 import { startSocketSweep } from './socketSweep.ts';
@@ -57,6 +57,7 @@ export function attachRealtime(
   });
   io.use(socketAuth(app));
   io.use(limitConnectionsPerUser(app.config));
+  io.use(replayMissedEvents);
   io.on('connection', (socket) => registerSocketHandlers(app, socket));
   app.notify = createNotifier(io);
   // The adapter's client publishes relays too: with no retry limit, what is sent while Redis is away goes once it is back.
