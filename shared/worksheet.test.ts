@@ -5,6 +5,8 @@ import {
   anchoredPassage,
   addMissingOutcomes,
   addOutcomeRow,
+  isEmptyMotionStart,
+  motionStartFrom,
   notesText,
   presenceColour,
   readWorksheet,
@@ -51,6 +53,27 @@ describe('worksheet document helpers', () => {
     setDraftField(doc, 'subject', 'Mathematics');
     worksheetParts(doc).draft.set('summary', 42);
     expect(readWorksheet(doc).draft).toEqual({ semesterHours: 3, level: 'lower_division', subject: 'Mathematics', summary: '' });
+  });
+
+  it('reads the draft and the outcomes marked met as the start of a motion', () => {
+    const doc = new Y.Doc();
+    const empty = motionStartFrom(readWorksheet(doc));
+    expect(empty).toEqual({ creditLine: null, summary: '', learningOutcomes: [] });
+    expect(isEmptyMotionStart(empty)).toBe(true);
+
+    setDraftField(doc, 'subject', '  Statistics ');
+    addOutcomeRow(doc, { outcome: 'Estimate a mean.', met: 'yes' });
+    addOutcomeRow(doc, { outcome: 'Test a hypothesis.', met: 'partly' });
+    addOutcomeRow(doc, { outcome: '   ', met: 'yes' });
+    addOutcomeRow(doc, { outcome: ' Fit a regression. ', met: 'yes' });
+    addOutcomeRow(doc, { outcome: 'Design an experiment.', met: 'no' });
+    const start = motionStartFrom(readWorksheet(doc));
+    expect(start).toEqual({
+      creditLine: { semesterHours: null, level: null, subject: 'Statistics' },
+      summary: '',
+      learningOutcomes: ['Estimate a mean.', 'Fit a regression.'],
+    });
+    expect(isEmptyMotionStart(start)).toBe(false);
   });
 
   it('opens, answers and resolves comment threads anchored to evidence', () => {

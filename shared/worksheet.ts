@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import { creditLevels, type CreditLevel } from './schemas/credit.ts';
 
 /**
  * The panel's worksheet as a Yjs document. Top-level types (names are part of the stored format):
@@ -8,9 +9,6 @@ import * as Y from 'yjs';
  * - `comments`   Y.Array<Y.Map>: threads {id, anchor, messages: Y.Array<CommentMessage>, resolved}
  */
 export const worksheetKeys = { notes: 'notes', outcomeMap: 'outcomeMap', draft: 'draft', comments: 'comments' } as const;
-
-export const creditLevels = ['vocational_certificate', 'lower_division', 'upper_division', 'graduate'] as const;
-export type CreditLevel = (typeof creditLevels)[number];
 
 export type OutcomeMet = 'yes' | 'partly' | 'no' | 'undecided';
 export interface OutcomeRow {
@@ -151,6 +149,31 @@ export function readDraft(doc: Y.Doc): DraftRecommendation {
     subject: asText(draft.get('subject')),
     summary: asText(draft.get('summary')),
   };
+}
+
+/** What a motion starts from when the chair takes the worksheet's draft. */
+export interface MotionStart {
+  /** The draft's credit line, when any of its fields is set. */
+  creditLine: { semesterHours: number | null; level: CreditLevel | null; subject: string } | null;
+  summary: string;
+  /** The mapped outcomes the panel marked met, in the table's order (partly met ones are not). */
+  learningOutcomes: string[];
+}
+
+/** The draft recommendation and the outcome mapping, read as the start of a motion. */
+export function motionStartFrom(view: Pick<WorksheetView, 'draft' | 'outcomes'>): MotionStart {
+  const { semesterHours, level, subject, summary } = view.draft;
+  const hasLine = semesterHours !== null || level !== null || subject.trim() !== '';
+  return {
+    creditLine: hasLine ? { semesterHours, level, subject: subject.trim() } : null,
+    summary: summary.trim(),
+    learningOutcomes: view.outcomes.filter((row) => row.met === 'yes' && row.outcome.trim() !== '').map((row) => row.outcome.trim()),
+  };
+}
+
+/** True when a motion would take nothing from the worksheet. */
+export function isEmptyMotionStart(start: MotionStart): boolean {
+  return start.creditLine === null && start.summary === '' && start.learningOutcomes.length === 0;
 }
 
 /** Opens a comment thread with its first message; returns the thread id. */

@@ -237,14 +237,37 @@ describe('a whole evaluation in Chromium: intake → panel → reviews → motio
     await expect.poll(() => chair.getByTestId('panel-reviews').getByTestId('review-card').count()).toBe(2);
     await statusIs(coordinator, 'deliberation');
 
-    // The chair puts the motion from the evaluation page; the others get a ballot live.
+    // The chair drafts the recommendation in the worksheet and maps the outcomes…
+    await chair.goto(evaluationPath);
+    await chair.getByTestId('open-worksheet').click();
+    await chair.locator('[data-testid="save-status"][data-status="saved"]').waitFor(LIVE);
+    await chair.getByTestId('draft-hours').fill('3');
+    await chair.getByTestId('draft-level').selectOption('lower_division');
+    await chair.getByTestId('draft-subject').fill('Biomedical Engineering');
+    await chair.getByTestId('draft-summary').fill('Membrane biophysics and the quantitative modelling of excitable cells.');
+    await chair.getByTestId('add-course-outcomes').click();
+    await chair.getByTestId('add-outcome').click();
+    const rows = chair.getByTestId('outcome-row');
+    await rows.nth(1).getByLabel('Outcome', { exact: true }).fill('Model action potentials with the Hodgkin–Huxley equations.');
+    await rows.nth(0).getByLabel('Met').selectOption('yes');
+    await rows.nth(1).getByLabel('Met').selectOption('yes');
+    await chair.getByTestId('add-outcome').click();
+    await rows.nth(2).getByLabel('Outcome', { exact: true }).fill('Design a recording rig.');
+    await rows.nth(2).getByLabel('Met').selectOption('partly');
+    await chair.locator('[data-testid="save-status"][data-status="saved"]').waitFor(LIVE);
+
+    // …then puts the motion from the evaluation page, starting from that draft; the others get a ballot live.
     await Promise.all([chair, expert, member].map((page) => page.goto(evaluationPath)));
     await expert.getByTestId('no-motion').waitFor();
-    await chair.getByTestId('line-hours').fill('3');
-    await chair.getByTestId('line-level').selectOption('lower_division');
-    await chair.getByTestId('line-subject').fill('Biomedical Engineering');
-    await chair.getByTestId('motion-summary').fill('Membrane biophysics and the quantitative modelling of excitable cells.');
-    await chair.getByTestId('motion-outcomes').fill('Compute resting potentials from ion concentrations.\nModel action potentials with the Hodgkin–Huxley equations.');
+    await chair.getByTestId('motion-from-worksheet').click();
+    await chair.getByTestId('motion-fill-note').filter({ hasText: 'the credit line, the summary, 2 outcomes marked met' }).waitFor();
+    expect(await chair.getByTestId('line-hours').inputValue()).toBe('3');
+    expect(await chair.getByTestId('line-level').inputValue()).toBe('lower_division');
+    expect(await chair.getByTestId('line-subject').inputValue()).toBe('Biomedical Engineering');
+    expect(await chair.getByTestId('motion-summary').inputValue()).toBe('Membrane biophysics and the quantitative modelling of excitable cells.');
+    expect(await chair.getByTestId('motion-outcomes').inputValue()).toBe(
+      'Compute resting potentials from ion concentrations.\nModel action potentials with the Hodgkin–Huxley equations.',
+    );
     await shot(chair, '11-motion-form');
     await chair.getByTestId('put-motion').click();
     await expert.getByTestId('ballot').waitFor(LIVE);

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../../../test/support/http.ts';
-import { buildPanel } from '../../../test/support/documents.ts';
+import { addOutcomeRow, setDraftField } from '../../../shared/worksheet.ts';
+import { buildPanel, openProvider } from '../../../test/support/documents.ts';
+import { eventually } from '../../../test/support/wait.ts';
 import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
 
 let stack: TestStack;
@@ -48,5 +50,53 @@ describe('GET /api/worksheets/:evaluationId', () => {
     expect(await reviewer.get('/api/worksheets/not-a-uuid')).toMatchObject({ status: 400, body: { error: { code: 'validation_failed' } } });
     expect(await reviewer.get('/api/worksheets/00000000-0000-4000-8000-000000000000')).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
     expect((await new ApiClient(stack.url).get(`/api/worksheets/${panel.evaluation.id}`)).status).toBe(401);
+  });
+});
+
+describe('GET /api/worksheets/:evaluationId/draft', () => {
+  it('gives panelists and the observing coordinator the draft recommendation and outcome mapping, as saved', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
+    const path = `/api/worksheets/${panel.evaluation.id}/draft`;
+    const chair = clientWith(panel.reviewers[0]!.cookie);
+    expect(await chair.get(path)).toMatchObject({
+      status: 200,
+      body: { draft: { semesterHours: null, level: null, subject: '', summary: '' }, outcomes: [] },
+    });
+
+    const writer = await openProvider(stack.url, panel.reviewers[1]!.cookie, panel.documentId);
+    try {
+      const { doc } = writer.provider;
+      doc.transact(() => {
+        setDraftField(doc, 'semesterHours', 4);
+        setDraftField(doc, 'level', 'lower_division');
+        setDraftField(doc, 'subject', 'Calculus');
+        setDraftField(doc, 'summary', 'Limits, derivatives and integrals.');
+      });
+      addOutcomeRow(doc, { outcome: 'Apply a method.', evidence: 'Final exam, part B', met: 'yes' });
+      addOutcomeRow(doc, { outcome: 'Model a system.', met: 'partly' });
+      await eventually(() => writer.provider.status === 'saved' || undefined);
+    } finally {
+      writer.close();
+    }
+
+    const expected = {
+      draft: { semesterHours: 4, level: 'lower_division', subject: 'Calculus', summary: 'Limits, derivatives and integrals.' },
+      outcomes: [
+        { outcome: 'Apply a method.', evidence: 'Final exam, part B', met: 'yes' },
+        { outcome: 'Model a system.', evidence: '', met: 'partly' },
+      ],
+    };
+    expect(await chair.get(path)).toMatchObject({ status: 200, body: expected });
+    expect(await clientWith(panel.coordinator.cookie).get(path)).toMatchObject({ status: 200, body: expected });
+  });
+
+  it('refuses whoever may not open the worksheet', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    const stranger = await panel.signIn('reviewer');
+    expect(await clientWith(stranger.cookie).get(`/api/worksheets/${panel.evaluation.id}/draft`)).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
+    const reviewer = clientWith(panel.reviewers[0]!.cookie);
+    expect(await reviewer.get('/api/worksheets/not-a-uuid/draft')).toMatchObject({ status: 400, body: { error: { code: 'validation_failed' } } });
+    expect((await reviewer.get('/api/worksheets/00000000-0000-4000-8000-000000000000/draft')).status).toBe(404);
+    expect((await new ApiClient(stack.url).get(`/api/worksheets/${panel.evaluation.id}/draft`)).status).toBe(401);
   });
 });
