@@ -47,6 +47,7 @@ export function attachRealtime(
     // Room for the largest update a client may send, as base64 text in its packet: a bigger message
     // would close the connection instead of getting its `payload_too_large` ack.
     maxHttpBufferSize: maxSocketMessageBytes(app.config.DOC_MAX_UPDATE_BYTES),
+    // Middlewares run on recovery too: they check the cookie, and the last one replays the missed events.
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
     // A restored session keeps only the evaluation rooms its user may still read (fresh policy check).
     adapter: recheckRestoredSessions(
