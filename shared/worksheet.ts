@@ -311,9 +311,10 @@ export function notesText(doc: Y.Doc): string {
   return lines.join('\n');
 }
 
-/** A stable presence colour per user, readable on white. */
+/** A stable presence colour per user, readable on white and under white text. */
 export function presenceColour(userId: string): string {
-  const palette = ['#d9480f', '#2457c5', '#2b8a3e', '#ae3ec9', '#c2255c', '#0b7285', '#e67700', '#5f3dc4'];
+  // Each at least 4.8:1 against white, both ways: a caret on the page, white initials on the colour.
+  const palette = ['#c2410c', '#2457c5', '#237a36', '#ae3ec9', '#c2255c', '#0b7285', '#a65e00', '#5f3dc4'];
   let hash = 0;
   for (const char of userId) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
   return palette[hash % palette.length] ?? '#2457c5';

@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import { eq } from 'drizzle-orm';
+import { evaluations } from '../../server/db/schema.ts';
+import { DEMO_PASSWORD } from '../../server/seed/demoData.ts';
+import { seedDemoDeliberation } from '../../server/seed/demoDeliberation.ts';
+import { launchChromium } from '../support/browser.ts';
+import { panelInDeliberation, publishThroughApi, putAndVote } from '../support/decisions.ts';
+import { buildPanel } from '../support/documents.ts';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+
+// Every page of the console, as a panelist, a coordinator, an admin and a visitor see it: on a
+// phone (a panelist reads, comments and votes from one), and checked for accessibility (faculty
+// and staff who use a screen reader or the keyboard; the service asks WCAG 2.1 AA of the courses
+// it evaluates, and holds its own console to it).
+
+let stack: TestStack;
+let browser: Browser;
+
+interface Visit {
+  /** Demo account to sign in as, or the session cookie of one signed in already; neither: a visitor. */
+  as?: string;
+  cookie?: string;
+  name: string;
+  path: string;
+  /** A selector that shows the page has loaded what it shows. */
+  ready: string;
+}
+let visits: Visit[];
+
+beforeAll(async () => {
+  [stack, browser] = await Promise.all([startTestStack({ pages: true, seed: true }), launchChromium()]);
+  const evaluationId = await seedDemoDeliberation(stack.server.app);
+  const [row] = await stack.database.db.select({ courseId: evaluations.courseId }).from(evaluations).where(eq(evaluations.id, evaluationId));
+  const published = await panelInDeliberation(stack);
+  const recommendationId = await publishThroughApi(published);
+  // A ballot in front of a panelist who has not voted, and a review being written.
+  const voting = await panelInDeliberation(stack);
+  await putAndVote(voting, []);
+  const reviewing = await buildPanel(stack.database.db, stack.url, { status: 'independent_review', reviewers: 1 });
+  const chair = 'r.okafor@umd.edu';
+  const coordinator = 'coordinator@quorum.test';
+  visits = [
+    { as: chair, name: 'chair-dashboard', path: '/', ready: '[data-testid="evaluation-row"]' },
+    { as: chair, name: 'chair-evaluation', path: `/evaluations/${evaluationId}`, ready: '[data-testid="decision-panel"]' },
+    { as: chair, name: 'chair-review', path: `/evaluations/${evaluationId}/review`, ready: 'h1' },
+    { as: chair, name: 'chair-deliberation-summary', path: `/evaluations/${evaluationId}/deliberation`, ready: 'h1' },
+    { as: chair, name: 'chair-worksheet', path: `/evaluations/${evaluationId}/worksheet`, ready: '[data-testid="save-status"][data-status="saved"]' },
+    { cookie: voting.panelists[1]!.cookie, name: 'panelist-ballot', path: `/evaluations/${voting.evaluationId}`, ready: '[data-testid="ballot"]' },
+    { cookie: reviewing.reviewers[0]!.cookie, name: 'reviewer-review-form', path: `/evaluations/${reviewing.evaluation.id}/review`, ready: '[data-testid="standard-1.1"]' },
+    { as: coordinator, name: 'coordinator-dashboard', path: '/', ready: '[data-testid="evaluation-row"]' },
+    { as: coordinator, name: 'coordinator-evaluation', path: `/evaluations/${evaluationId}`, ready: '[data-testid="seat-row"]' },
+    { as: coordinator, name: 'coordinator-published-evaluation', path: `/evaluations/${published.evaluationId}`, ready: '[data-testid="motion-outcome"]' },
+    { as: coordinator, name: 'coordinator-courses', path: '/courses', ready: 'h1' },
+    { as: coordinator, name: 'coordinator-course', path: `/courses/${row!.courseId}`, ready: 'h1' },
+    { as: coordinator, name: 'coordinator-new-course', path: '/courses/new', ready: '[data-testid="course-form"]' },
+    { as: coordinator, name: 'coordinator-import', path: '/courses/import', ready: 'h1' },
+    { as: 'admin@quorum.test', name: 'admin-audit', path: '/admin/audit', ready: 'h1' },
+    { name: 'login', path: '/login', ready: 'h1' },
+    { name: 'registry', path: '/registry', ready: 'h1' },
+    { name: 'registry-record', path: `/registry/${recommendationId}`, ready: '[data-testid="registry-title"]' },
+  ];
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+/** Visits every page in a browser context per account (signed in once), handing each loaded page to `check`. */
+async function visitAll<T>(options: BrowserContextOptions, check: (page: Page, visit: Visit) => Promise<T>): Promise<T[]> {
+  const pages = new Map<string, Page>();
+  const results: T[] = [];
+  for (const visit of visits) {
+    const key = visit.as ?? visit.cookie ?? '';
+    let page = pages.get(key);
+    if (!page) {
+      const context = await browser.newContext({ baseURL: stack.url, ...options });
+      page = await context.newPage();
+      if (visit.cookie) {
+        const at = visit.cookie.indexOf('=');
+        await context.addCookies([{ name: visit.cookie.slice(0, at), value: visit.cookie.slice(at + 1), url: stack.url }]);
+      } else if (visit.as) {
+        await page.goto('/login');
+        await page.getByLabel('Email').fill(visit.as);
+        await page.getByLabel('Password').fill(DEMO_PASSWORD);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByTestId('user-menu').waitFor();
+      }
+      pages.set(key, page);
+    }
+    await page.goto(visit.path);
+    await page.locator(visit.ready).first().waitFor();
+    await page.waitForLoadState('networkidle');
+    results.push(await check(page, visit));
+  }
+  await Promise.all([...pages.values()].map((page) => page.context().close()));
+  return results;
+}
+
+const PHONE = { width: 390, height: 844 };
+
+describe('every page', () => {
+  it('fits a phone\'s width (a wide table scrolls inside its card)', async () => {
+    const results = await visitAll({ viewport: PHONE, isMobile: true, hasTouch: true }, async (page, visit) => {
+      await page.screenshot({ path: `test-results/narrow-${visit.name}.png`, fullPage: true });
+      // Not window.innerWidth: a mobile browser widens its layout viewport to content that sticks out.
+      return page.evaluate(({ name, width }) => {
+        const sticksOut = (element: Element | null): boolean => {
+          if (!element || element === document.body) return false;
+          const box = element.getBoundingClientRect();
+          return box.width > 0 && box.right > width + 1 && getComputedStyle(element).position !== 'fixed';
+        };
+        // Inside a scrolling container (a wide table, the nav) is fine.
+        const scrolls = (element: Element) => element.closest('.table-wrap, nav') !== null;
+        // The outermost elements that stick out: where to look.
+        const culprits = [...document.querySelectorAll('body *')]
+          .filter((element) => sticksOut(element) && !sticksOut(element.parentElement) && !scrolls(element))
+          .slice(0, 5)
+          .map((element) => `${element.tagName.toLowerCase()}.${[...element.classList].join('.')}`);
+        return { name, overflow: document.documentElement.scrollWidth - width, culprits };
+      }, { name: visit.name, width: PHONE.width });
+    });
+    expect(results).toHaveLength(visits.length);
+    expect(results.filter((result) => result.overflow > 0)).toEqual([]);
+  }, 180_000);
+
+  it('passes the automated WCAG 2.1 A and AA checks (axe-core)', async () => {
+    const results = await visitAll({ viewport: { width: 1280, height: 800 } }, async (page, visit) => {
+      const report = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+      return {
+        name: visit.name,
+        violations: report.violations.map((violation) => ({
+          rule: violation.id,
+          impact: violation.impact,
+          help: violation.help,
+          where: violation.nodes.slice(0, 3).map((node) => node.target.join(' ')),
+        })),
+      };
+    });
+    expect(results).toHaveLength(visits.length);
+    expect(results.filter((result) => result.violations.length > 0)).toEqual([]);
+  }, 180_000);
+});
