@@ -104,6 +104,11 @@ describe('every page', () => {
   it('fits a phone\'s width (a wide table scrolls inside its card)', async () => {
     const results = await visitAll({ viewport: PHONE, isMobile: true, hasTouch: true }, async (page, visit) => {
       await page.screenshot({ path: `test-results/narrow-${visit.name}.png`, fullPage: true });
+      if (visit.name === 'panelist-ballot') {
+        // While the panel votes, the ballot comes first on a phone, above the evaluation's facts.
+        const top = (selector: string) => page.locator(selector).first().evaluate((element) => element.getBoundingClientRect().top);
+        expect(await top('[data-testid="ballot"]')).toBeLessThan(await top('[aria-labelledby="facts-title"]'));
+      }
       // Not window.innerWidth: a mobile browser widens its layout viewport to content that sticks out.
       return page.evaluate(({ name, width }) => {
         const sticksOut = (element: Element | null): boolean => {
