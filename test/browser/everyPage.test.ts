@@ -28,10 +28,12 @@ interface Visit {
   ready: string;
 }
 let visits: Visit[];
+let demoEvaluationId: string;
 
 beforeAll(async () => {
   [stack, browser] = await Promise.all([startTestStack({ pages: true, seed: true }), launchChromium()]);
   const evaluationId = await seedDemoDeliberation(stack.server.app);
+  demoEvaluationId = evaluationId;
   const [row] = await stack.database.db.select({ courseId: evaluations.courseId }).from(evaluations).where(eq(evaluations.id, evaluationId));
   const published = await panelInDeliberation(stack);
   const recommendationId = await publishThroughApi(published);
@@ -100,6 +102,20 @@ async function visitAll<T>(options: BrowserContextOptions, check: (page: Page, v
 
 const PHONE = { width: 390, height: 844 };
 
+/** What axe-core finds against WCAG 2.1 A and AA on the page as it is now. */
+async function axeViolations(page: Page, name: string) {
+  const report = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  return {
+    name,
+    violations: report.violations.map((violation) => ({
+      rule: violation.id,
+      impact: violation.impact,
+      help: violation.help,
+      where: violation.nodes.slice(0, 3).map((node) => node.target.join(' ')),
+    })),
+  };
+}
+
 describe('every page', () => {
   it('fits a phone\'s width (a wide table scrolls inside its card)', async () => {
     const results = await visitAll({ viewport: PHONE, isMobile: true, hasTouch: true }, async (page, visit) => {
@@ -131,19 +147,37 @@ describe('every page', () => {
   }, 180_000);
 
   it('passes the automated WCAG 2.1 A and AA checks (axe-core)', async () => {
-    const results = await visitAll({ viewport: { width: 1280, height: 800 } }, async (page, visit) => {
-      const report = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-      return {
-        name: visit.name,
-        violations: report.violations.map((violation) => ({
-          rule: violation.id,
-          impact: violation.impact,
-          help: violation.help,
-          where: violation.nodes.slice(0, 3).map((node) => node.target.join(' ')),
-        })),
-      };
-    });
+    const results = await visitAll({ viewport: { width: 1280, height: 800 } }, (page, visit) => axeViolations(page, visit.name));
     expect(results).toHaveLength(visits.length);
     expect(results.filter((result) => result.violations.length > 0)).toEqual([]);
   }, 180_000);
+
+  it('passes them with a form, comment threads and outcome rows open too', async () => {
+    const context = await browser.newContext({ baseURL: stack.url, viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto('/login');
+    await page.getByLabel('Email').fill('j.lindqvist@asu.edu');
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('user-menu').waitFor();
+    const results = [];
+
+    await page.goto(`/evaluations/${demoEvaluationId}`);
+    await page.getByTestId('declare-conflict').click();
+    await page.getByTestId('declare-conflict-form').waitFor();
+    results.push(await axeViolations(page, 'declare-conflict-form'));
+
+    await page.goto(`/evaluations/${demoEvaluationId}/worksheet`);
+    await page.locator('[data-testid="save-status"][data-status="saved"]').waitFor();
+    await page.getByTestId('comment-text').fill('Is week 6 (discretization) at the level of a first course?');
+    await page.getByTestId('comment-add').click();
+    await page.getByTestId('comment-thread').waitFor();
+    await page.getByTestId('add-course-outcomes').click();
+    await page.getByTestId('outcome-row').first().waitFor();
+    await page.locator('[data-testid="save-status"][data-status="saved"]').waitFor();
+    results.push(await axeViolations(page, 'worksheet-with-thread-and-outcomes'));
+
+    await context.close();
+    expect(results.filter((result) => result.violations.length > 0)).toEqual([]);
+  }, 120_000);
 });
