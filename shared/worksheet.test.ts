@@ -58,7 +58,7 @@ describe('worksheet document helpers', () => {
   it('reads the draft and the outcomes marked met as the start of a motion', () => {
     const doc = new Y.Doc();
     const empty = motionStartFrom(readWorksheet(doc));
-    expect(empty).toEqual({ creditLine: null, summary: '', learningOutcomes: [] });
+    expect(empty).toEqual({ creditLine: null, summary: '', learningOutcomes: [], leftOut: [] });
     expect(isEmptyMotionStart(empty)).toBe(true);
 
     setDraftField(doc, 'subject', '  Statistics ');
@@ -72,8 +72,20 @@ describe('worksheet document helpers', () => {
       creditLine: { semesterHours: null, level: null, subject: 'Statistics' },
       summary: '',
       learningOutcomes: ['Estimate a mean.', 'Fit a regression.'],
+      leftOut: [],
     });
     expect(isEmptyMotionStart(start)).toBe(false);
+
+    // Hours a motion cannot carry (typed into the worksheet) are left out, and said so.
+    for (const hours of [0.3, 0, 40]) {
+      setDraftField(doc, 'semesterHours', hours);
+      expect(motionStartFrom(readWorksheet(doc))).toMatchObject({
+        creditLine: { semesterHours: null, subject: 'Statistics' },
+        leftOut: [`its ${hours} semester hours (a motion takes 0.5 to 12, in halves)`],
+      });
+    }
+    setDraftField(doc, 'semesterHours', 4.5);
+    expect(motionStartFrom(readWorksheet(doc))).toMatchObject({ creditLine: { semesterHours: 4.5 }, leftOut: [] });
   });
 
   it('opens, answers and resolves comment threads anchored to evidence', () => {

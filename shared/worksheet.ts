@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { creditLevels, type CreditLevel } from './schemas/credit.ts';
+import { creditLevels, semesterHoursSchema, type CreditLevel } from './schemas/credit.ts';
 
 /**
  * The panel's worksheet as a Yjs document. Top-level types (names are part of the stored format):
@@ -158,16 +158,26 @@ export interface MotionStart {
   summary: string;
   /** The mapped outcomes the panel marked met, in the table's order (partly met ones are not). */
   learningOutcomes: string[];
+  /** What the worksheet holds that a motion cannot carry, in words (left out of the above). */
+  leftOut: string[];
 }
 
 /** The draft recommendation and the outcome mapping, read as the start of a motion. */
 export function motionStartFrom(view: Pick<WorksheetView, 'draft' | 'outcomes'>): MotionStart {
-  const { semesterHours, level, subject, summary } = view.draft;
+  const { level, subject, summary } = view.draft;
+  const leftOut: string[] = [];
+  // The worksheet is a scratchpad: a figure a motion cannot carry stays out of it.
+  let semesterHours = view.draft.semesterHours;
+  if (semesterHours !== null && !semesterHoursSchema.safeParse(semesterHours).success) {
+    leftOut.push(`its ${semesterHours} semester hours (a motion takes 0.5 to 12, in halves)`);
+    semesterHours = null;
+  }
   const hasLine = semesterHours !== null || level !== null || subject.trim() !== '';
   return {
     creditLine: hasLine ? { semesterHours, level, subject: subject.trim() } : null,
     summary: summary.trim(),
     learningOutcomes: view.outcomes.filter((row) => row.met === 'yes' && row.outcome.trim() !== '').map((row) => row.outcome.trim()),
+    leftOut,
   };
 }
 

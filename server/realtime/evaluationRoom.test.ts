@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { Redis } from 'ioredis';
 import { and, count, eq, isNull } from 'drizzle-orm';
-import { evaluations, independentReviews, motions, panelSeats, votes } from '../db/schema.ts';
+import { evaluations, independentReviews, motions, panelSeats, users, votes } from '../db/schema.ts';
 import type { DecisionView } from '../../shared/schemas/decision.ts';
 import type { EvaluationState } from '../../shared/workflow/evaluation.ts';
 import { decisionPost, panelInDeliberation, sampleMotion } from '../../test/support/decisions.ts';
@@ -216,10 +216,6 @@ describe('a client that was offline', () => {
   const decisionOf = async (client: ApiClient, evaluationId: string) =>
     (await client.get<{ decision: DecisionView }>(`/api/evaluations/${evaluationId}/decision`)).body.decision;
 
-  /**
-   * A client offering a disconnected socket's session id and offset for recovery with `cookie`;
-   * `wire` is every Socket.IO packet it receives, before any reaches an event listener.
-   */
   /** What Redis holds for a disconnected socket's session, once the server has seen it go (msgpack, as base64). */
   async function savedForRecovery(pid: string): Promise<string> {
     const redis = new Redis(stack.redis.url);
@@ -229,6 +225,10 @@ describe('a client that was offline', () => {
       redis.disconnect();
     }
   }
+  /**
+   * A client offering a disconnected socket's session id and offset for recovery with `cookie`;
+   * `wire` is every Socket.IO packet it receives, before any reaches an event listener.
+   */
   function offerRecovery(cookie: string, pid: string, offset: string) {
     const socket = ioClient(stack.url, { transports: ['websocket'], extraHeaders: { cookie }, auth: { pid, offset }, reconnection: false, autoConnect: false });
     sockets.push(socket);
@@ -335,6 +335,30 @@ describe('a client that was offline', () => {
     expect(await outcome).toMatchObject({ message: 'unauthenticated' });
     // Socket.IO restores the session before any middleware runs; the missed vote stays held back.
     expect(wire.map((packet) => packet.type)).toEqual([CONNECT_ERROR_PACKET]);
+  });
+
+  it('comes back under a new sign-in of the same user with what it missed, but not the old session\'s end', async () => {
+    const { panel, member, motionId } = await votingPanel();
+    const id = panel.evaluationId;
+    const { _pid: pid, _lastOffset: offset } = member.socket as unknown as { _pid: string; _lastOffset: string };
+    const memberSocketId = member.socket.id;
+    await member.dropConnection();
+    // Signed out in another tab (the old session's sockets are told), then signed in again there.
+    expect((await panel.panelists[2]!.post('/api/auth/logout')).status).toBe(200);
+    expect((await decisionPost(panel.panelists[0]!, id, `/motions/${motionId}/votes`, { choice: 'approve' })).status).toBe(201);
+    const [user] = await stack.database.db.select({ email: users.email }).from(users).where(eq(users.id, panel.panelistIds[2]!));
+    const again = await signIn(user!);
+    await savedForRecovery(pid);
+
+    const back = offerRecovery(again.cookie, pid, offset);
+    const heard: unknown[][] = [];
+    back.socket.onAny((...args: unknown[]) => heard.push(args));
+    expect(await back.outcome).toBe('connected');
+    expect(back.socket.id).toBe(memberSocketId); // restored (a fresh client does not set `recovered`)
+    await back.socket.emitWithAck('evaluation.unwatch', { evaluationId: '00000000-0000-4000-8000-000000000000' });
+    // The vote it missed (with its stream offset), and not the end of the session it no longer uses (the page would sign out).
+    expect(heard.map((args) => args.slice(0, 2))).toEqual([['vote.cast', { evaluationId: id, motionId }]]);
+    expect(back.socket.connected).toBe(true);
   });
 
   it('comes back without the room when its access ended while it was away', async () => {

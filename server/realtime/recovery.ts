@@ -78,7 +78,8 @@ export function recheckRestoredSessions<Nsp, A extends RestoresSessions>(
  * replayed by another client), the socket keeps none of its restored rooms and gets none of the
  * events its session missed: it starts as a fresh connection of the new user, who watches what
  * they may see again. The same user keeps them, except the user and session rooms of an older
- * session, and gets the missed events once every middleware has let the connection through.
+ * session, and gets the missed events once every middleware has let the connection through (but
+ * not an older session's end).
  */
 export function settleRestoredSession(socket: Socket, restoredData: unknown, userId: string, own: readonly string[]): void {
   if (!socket.recovered) return;
@@ -89,7 +90,10 @@ export function settleRestoredSession(socket: Socket, restoredData: unknown, use
     const identityRoom = room.startsWith(rooms.user('')) || room.startsWith(rooms.session(''));
     if (!sameUser || identityRoom) void socket.leave(room);
   }
-  if (sameUser && restored?.heldMissedPackets?.length) replays.set(socket, restored.heldMissedPackets);
+  // A `session.ended` it missed was about a session that is over: the cookie just checked is a live
+  // one (the same user signed in again), and the page would sign out on hearing it.
+  const missed = (restored?.heldMissedPackets ?? []).filter(([event]) => event !== 'session.ended');
+  if (sameUser && missed.length > 0) replays.set(socket, missed);
 }
 
 /**
