@@ -5,7 +5,7 @@ import { eq } from 'drizzle-orm';
 import { evaluations } from '../../server/db/schema.ts';
 import { DEMO_PASSWORD } from '../../server/seed/demoData.ts';
 import { seedDemoDeliberation } from '../../server/seed/demoDeliberation.ts';
-import { launchChromium } from '../support/browser.ts';
+import { launchChromium, signInPage } from '../support/browser.ts';
 import { panelInDeliberation, publishThroughApi, putAndVote } from '../support/decisions.ts';
 import { buildPanel } from '../support/documents.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
@@ -77,17 +77,15 @@ async function visitAll<T>(options: BrowserContextOptions, check: (page: Page, v
     const key = visit.as ?? visit.cookie ?? '';
     let page = pages.get(key);
     if (!page) {
-      const context = await browser.newContext({ baseURL: stack.url, ...options });
-      page = await context.newPage();
-      if (visit.cookie) {
-        const at = visit.cookie.indexOf('=');
-        await context.addCookies([{ name: visit.cookie.slice(0, at), value: visit.cookie.slice(at + 1), url: stack.url }]);
-      } else if (visit.as) {
-        await page.goto('/login');
-        await page.getByLabel('Email').fill(visit.as);
-        await page.getByLabel('Password').fill(DEMO_PASSWORD);
-        await page.getByRole('button', { name: 'Sign in' }).click();
-        await page.getByTestId('user-menu').waitFor();
+      if (visit.as) {
+        page = await signInPage(browser, stack.url, visit.as, DEMO_PASSWORD, options);
+      } else {
+        const context = await browser.newContext({ baseURL: stack.url, ...options });
+        page = await context.newPage();
+        if (visit.cookie) {
+          const at = visit.cookie.indexOf('=');
+          await context.addCookies([{ name: visit.cookie.slice(0, at), value: visit.cookie.slice(at + 1), url: stack.url }]);
+        }
       }
       pages.set(key, page);
     }
@@ -151,13 +149,7 @@ describe('every page', () => {
   }, 180_000);
 
   it('passes them with a form, comment threads and outcome rows open too', async () => {
-    const context = await browser.newContext({ baseURL: stack.url, viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    await page.goto('/login');
-    await page.getByLabel('Email').fill('j.lindqvist@asu.edu');
-    await page.getByLabel('Password').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('user-menu').waitFor();
+    const page = await signInPage(browser, stack.url, 'j.lindqvist@asu.edu', DEMO_PASSWORD);
     const results = [];
 
     await page.goto(`/evaluations/${demoEvaluationId}`);
@@ -175,7 +167,7 @@ describe('every page', () => {
     await page.locator('[data-testid="save-status"][data-status="saved"]').waitFor();
     results.push(await axeViolations(page, 'worksheet-with-thread-and-outcomes'));
 
-    await context.close();
+    await page.context().close();
     expect(results.filter((result) => result.violations.length > 0)).toEqual([]);
   }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -19,9 +19,9 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** Opens a fresh browser context (its own cookies) and signs in through the login page. */
-export async function signInPage(browser: Browser, baseUrl: string, email: string, password: string): Promise<Page> {
-  const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 800 } });
+/** Opens a fresh browser context (its own cookies; a desktop window unless `options` say otherwise) and signs in through the login page. */
+export async function signInPage(browser: Browser, baseUrl: string, email: string, password: string, options: BrowserContextOptions = {}): Promise<Page> {
+  const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 800 }, ...options });
   const page = await context.newPage();
   await page.goto('/login');
   await page.getByLabel('Email').fill(email);
