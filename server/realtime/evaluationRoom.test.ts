@@ -213,6 +213,14 @@ describe('a client that was offline', () => {
     await member.waitFor(2);
     return { panel, member, motionId: put.body.motionId! };
   }
+  /** `votingPanel` with the member's connection dropped: what its client offers for recovery, and the socket id it had. */
+  async function memberAway() {
+    const voting = await votingPanel();
+    const { _pid: pid, _lastOffset: offset } = voting.member.socket as unknown as { _pid: string; _lastOffset: string };
+    const memberSocketId = voting.member.socket.id;
+    await voting.member.dropConnection();
+    return { ...voting, id: voting.panel.evaluationId, pid, offset, memberSocketId };
+  }
   const decisionOf = async (client: ApiClient, evaluationId: string) =>
     (await client.get<{ decision: DecisionView }>(`/api/evaluations/${evaluationId}/decision`)).body.decision;
 
@@ -283,11 +291,7 @@ describe('a client that was offline', () => {
   });
 
   it('keeps only who it was for recovery, and a recovery offered with another user\'s cookie restores none of its rooms', async () => {
-    const { panel, member, motionId } = await votingPanel();
-    const id = panel.evaluationId;
-    const { _pid: pid, _lastOffset: offset } = member.socket as unknown as { _pid: string; _lastOffset: string };
-    const memberSocketId = member.socket.id;
-    await member.dropConnection();
+    const { panel, motionId, id, pid, offset, memberSocketId } = await memberAway();
 
     // What Redis holds for the disconnected socket names its user, and no CSRF token or session hash.
     const text = Buffer.from(await savedForRecovery(pid), 'base64').toString('latin1');
@@ -321,10 +325,7 @@ describe('a client that was offline', () => {
   });
 
   it('gets none of what it missed when it comes back signed out', async () => {
-    const { panel, member, motionId } = await votingPanel();
-    const id = panel.evaluationId;
-    const { _pid: pid, _lastOffset: offset } = member.socket as unknown as { _pid: string; _lastOffset: string };
-    await member.dropConnection();
+    const { panel, motionId, id, pid, offset } = await memberAway();
     expect((await decisionPost(panel.panelists[0]!, id, `/motions/${motionId}/votes`, { choice: 'approve' })).status).toBe(201);
     const memberClient = panel.panelists[2]!;
     const staleCookie = memberClient.cookie;
@@ -338,11 +339,7 @@ describe('a client that was offline', () => {
   });
 
   it('comes back under a new sign-in of the same user with what it missed, but not the old session\'s end', async () => {
-    const { panel, member, motionId } = await votingPanel();
-    const id = panel.evaluationId;
-    const { _pid: pid, _lastOffset: offset } = member.socket as unknown as { _pid: string; _lastOffset: string };
-    const memberSocketId = member.socket.id;
-    await member.dropConnection();
+    const { panel, motionId, id, pid, offset, memberSocketId } = await memberAway();
     // Signed out in another tab (the old session's sockets are told), then signed in again there.
     expect((await panel.panelists[2]!.post('/api/auth/logout')).status).toBe(200);
     expect((await decisionPost(panel.panelists[0]!, id, `/motions/${motionId}/votes`, { choice: 'approve' })).status).toBe(201);
