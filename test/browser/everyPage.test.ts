@@ -29,6 +29,7 @@ interface Visit {
 }
 let visits: Visit[];
 let demoEvaluationId: string;
+let votingPanel: Awaited<ReturnType<typeof panelInDeliberation>>;
 
 beforeAll(async () => {
   [stack, browser] = await Promise.all([startTestStack({ pages: true, seed: true }), launchChromium()]);
@@ -40,6 +41,7 @@ beforeAll(async () => {
   // A ballot in front of a panelist who has not voted, and a review being written.
   const voting = await panelInDeliberation(stack);
   await putAndVote(voting, []);
+  votingPanel = voting;
   const reviewing = await buildPanel(stack.database.db, stack.url, { status: 'independent_review', reviewers: 1 });
   const chair = 'r.okafor@umd.edu';
   const coordinator = 'coordinator@quorum.test';
@@ -99,6 +101,15 @@ async function visitAll<T>(options: BrowserContextOptions, check: (page: Page, v
 }
 
 const PHONE = { width: 390, height: 844 };
+
+/** Presses Tab until the focused element matches `selector` (at most `limit` presses); false if it never does. */
+async function tabTo(page: Page, selector: string, limit = 80): Promise<boolean> {
+  for (let presses = 0; presses < limit; presses++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate((wanted) => document.activeElement?.matches(wanted) ?? false, selector)) return true;
+  }
+  return false;
+}
 
 /** What axe-core finds against WCAG 2.1 A and AA on the page as it is now. */
 async function axeViolations(page: Page, name: string) {
@@ -169,5 +180,47 @@ describe('every page', () => {
 
     await page.context().close();
     expect(results.filter((result) => result.violations.length > 0)).toEqual([]);
+  }, 120_000);
+
+  it('can be used from the keyboard alone: a vote, the notes, a comment thread', async () => {
+    const context = await browser.newContext({ baseURL: stack.url, viewport: { width: 1280, height: 800 } });
+    const panelist = votingPanel.panelists[2]!;
+    const at = panelist.cookie.indexOf('=');
+    await context.addCookies([{ name: panelist.cookie.slice(0, at), value: panelist.cookie.slice(at + 1), url: stack.url }]);
+    const page = await context.newPage();
+    await page.goto(`/evaluations/${votingPanel.evaluationId}`);
+    await page.getByTestId('ballot').waitFor();
+    // Focus is visible wherever it lands, and the ballot's buttons are reached and pressed with keys.
+    expect(await tabTo(page, '[data-testid="vote-note"]')).toBe(true);
+    await page.keyboard.type('Agree on three hours.');
+    expect(await tabTo(page, '[data-testid="vote-approve"]', 3)).toBe(true);
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+    expect(outline).not.toBe('none');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('my-vote').filter({ hasText: 'approve' }).waitFor();
+
+    const reviewer = await signInPage(browser, stack.url, 'j.lindqvist@asu.edu', DEMO_PASSWORD);
+    await reviewer.goto(`/evaluations/${demoEvaluationId}/worksheet`);
+    await reviewer.locator('[data-testid="save-status"][data-status="saved"]').waitFor();
+    expect(await tabTo(reviewer, '[data-testid="notes-editor"]')).toBe(true);
+    await reviewer.keyboard.type('Typed without a mouse.');
+    // Select the line just typed and comment on it: the toolbar's button is one Shift+Tab back.
+    await reviewer.keyboard.press('Shift+Home');
+    // ProseMirror reads the browser's selection change a moment later; the button is enabled then.
+    await expect.poll(() => reviewer.getByTestId('comment-selection').isEnabled()).toBe(true);
+    await reviewer.keyboard.press('Shift+Tab');
+    expect(await reviewer.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('comment-selection');
+    await reviewer.keyboard.press('Enter');
+    await reviewer.getByTestId('comment-pending').filter({ hasText: 'Typed without a mouse.' }).waitFor();
+    expect(await tabTo(reviewer, '[data-testid="comment-text"]')).toBe(true);
+    await reviewer.keyboard.type('Keyboard comment on a passage.');
+    expect(await tabTo(reviewer, '[data-testid="comment-add"]', 3)).toBe(true);
+    await reviewer.keyboard.press('Enter');
+    const thread = reviewer.getByTestId('comment-thread').filter({ hasText: 'Keyboard comment on a passage.' });
+    await thread.waitFor();
+    expect(await thread.getByTestId('comment-anchor-label').textContent()).toContain('Typed without a mouse.');
+    expect(await reviewer.getByTestId('notes-editor').textContent()).toContain('Typed without a mouse.');
+    await reviewer.locator('[data-testid="save-status"][data-status="saved"]').waitFor();
+    await Promise.all([context.close(), reviewer.context().close()]);
   }, 120_000);
 });
