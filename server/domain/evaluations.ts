@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm';
-import { detectConflicts } from '../../shared/domain/conflicts.ts';
+import { declarationStands, detectConflicts } from '../../shared/domain/conflicts.ts';
 import type { EvaluationSubject, PanelSeatFacts } from '../../shared/policies/index.ts';
 import type { EvaluationContext, EvaluationState } from '../../shared/workflow/evaluation.ts';
 import type { DbOrTx } from '../db/client.ts';
@@ -44,7 +44,7 @@ export async function loadEvaluationSubjects(db: DbOrTx, rows: readonly Evaluati
           (declaration) =>
             declaration.evaluationId === row.id &&
             declaration.reviewerId === seat.reviewerId &&
-            (seat.conflictOverride === null || declaration.createdAt > seat.createdAt),
+            declarationStands(seat, declaration),
         );
         const reasons = course
           ? detectConflicts({ reviewer, course, declarations: declared.map((declaration) => declaration.reason) })

@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, inArray, isNull, ne } from 'drizzle-orm';
+import { declarationStands } from '../../shared/domain/conflicts.ts';
 import { phraseCreditLine } from '../../shared/domain/creditLines.ts';
 import { decideMotion, tallyVotes, type MotionDecision, type QuorumRule, type Tally } from '../../shared/domain/quorum.ts';
 import type { EvaluationSubject } from '../../shared/policies/index.ts';
@@ -74,7 +75,7 @@ async function leftTheVoteAt(db: DbOrTx, evaluationId: string): Promise<Map<stri
   const left = new Map<string, Date>();
   for (const declaration of declarations) {
     const seat = seatOf.get(declaration.reviewerId);
-    if (!seat || (seat.conflictOverride !== null && declaration.createdAt <= seat.createdAt)) continue;
+    if (!seat || !declarationStands(seat, declaration)) continue;
     const earlier = left.get(declaration.reviewerId);
     if (!earlier || declaration.createdAt < earlier) left.set(declaration.reviewerId, declaration.createdAt);
   }

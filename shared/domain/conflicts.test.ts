@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectConflicts } from './conflicts.ts';
+import { declarationStands, detectConflicts } from './conflicts.ts';
 
 const course = { partnerInstitution: 'Duke University', partnerDomain: 'duke.edu' };
 
@@ -23,5 +23,15 @@ describe('conflict of interest detection', () => {
       'declared',
     ]);
     expect(detectConflicts({ reviewer: { email: 'a@umd.edu', institution: 'UMD' }, course: { ...course, partnerDomain: null }, declarations: [] })).toEqual([]);
+  });
+
+  it('lets an override cover only declarations made before the seat, never later ones', () => {
+    const seatedAt = new Date('2026-11-01T10:00:00Z');
+    const before = { createdAt: new Date('2026-11-01T09:00:00Z') };
+    const after = { createdAt: new Date('2026-11-01T11:00:00Z') };
+    expect(declarationStands({ createdAt: seatedAt, conflictOverride: null }, before)).toBe(true);
+    expect(declarationStands({ createdAt: seatedAt, conflictOverride: null }, after)).toBe(true);
+    expect(declarationStands({ createdAt: seatedAt, conflictOverride: { reason: 'only subject expert' } }, before)).toBe(false);
+    expect(declarationStands({ createdAt: seatedAt, conflictOverride: { reason: 'only subject expert' } }, after)).toBe(true);
   });
 });

@@ -8,6 +8,14 @@ export interface ConflictFacts {
   declarations: readonly string[];
 }
 
+/**
+ * Whether a declared conflict stands against a seat: a coordinator's override covers only what was
+ * known when the reviewer was seated, so a declaration made after seating always stands.
+ */
+export function declarationStands(seat: { createdAt: Date; conflictOverride: unknown }, declaration: { createdAt: Date }): boolean {
+  return seat.conflictOverride === null || declaration.createdAt > seat.createdAt;
+}
+
 function normalize(text: string): string {
   return text.trim().toLowerCase().replace(/\s+/g, ' ');
 }
