@@ -130,9 +130,16 @@ describe('every page', () => {
     const results = await visitAll({ viewport: PHONE, isMobile: true, hasTouch: true }, async (page, visit) => {
       await page.screenshot({ path: `test-results/narrow-${visit.name}.png`, fullPage: true });
       if (visit.name === 'panelist-ballot') {
-        // While the panel votes, the ballot comes first on a phone, above the evaluation's facts.
+        // While the panel votes, the ballot comes first on a phone, above the evaluation's facts, and
+        // first in the document too: the keyboard reaches it before anything else on the page.
         const top = (selector: string) => page.locator(selector).first().evaluate((element) => element.getBoundingClientRect().top);
         expect(await top('[data-testid="ballot"]')).toBeLessThan(await top('[aria-labelledby="facts-title"]'));
+        const ballotPrecedesFacts = await page.evaluate(() => {
+          const ballot = document.querySelector('[data-testid="ballot"]')!;
+          const facts = document.querySelector('[aria-labelledby="facts-title"]')!;
+          return (ballot.compareDocumentPosition(facts) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
+        });
+        expect(ballotPrecedesFacts).toBe(true);
       }
       // Not window.innerWidth: a mobile browser widens its layout viewport to content that sticks out.
       return page.evaluate(({ name, width }) => {
