@@ -77,6 +77,13 @@ export function newId(): string {
 const metValues: readonly OutcomeMet[] = ['yes', 'partly', 'no', 'undecided'];
 const asText = (value: unknown): string => (typeof value === 'string' ? value : '');
 
+/** Whether a value in a thread's messages has a message's shape (anything else a writer put there is not shown). */
+function isCommentMessage(value: unknown): value is CommentMessage {
+  if (typeof value !== 'object' || value === null || value instanceof Y.AbstractType) return false;
+  const message = value as Record<string, unknown>;
+  return ['id', 'authorId', 'authorName', 'text', 'at'].every((field) => typeof message[field] === 'string');
+}
+
 /** Adds an outcome row; returns its id. */
 export function addOutcomeRow(doc: Y.Doc, row: Partial<Omit<OutcomeRow, 'id'>> = {}): string {
   const id = newId();
@@ -237,7 +244,7 @@ export function readThreads(doc: Y.Doc): CommentThread[] {
           ref: asText(anchor?.ref),
           ...(range && typeof range === 'object' && 'start' in range && 'end' in range ? { range: { start: range.start, end: range.end } } : {}),
         },
-        messages: messages instanceof Y.Array ? (messages.toArray() as CommentMessage[]) : [],
+        messages: messages instanceof Y.Array ? (messages.toArray() as unknown[]).filter(isCommentMessage) : [],
         resolved: thread.get('resolved') === true,
       };
     });

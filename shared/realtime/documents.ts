@@ -86,6 +86,11 @@ export const docJoinSchema = z.strictObject({
   documentId: documentIdSchema,
   /** Sync step 1: the client's state vector (left out, or empty, for a fresh client). */
   sync: syncMessageSchema(['step1']).optional(),
+  /**
+   * The Yjs client id this client writes under. A writer's is claimed for them as they join, before
+   * their presence shows it to the room (where anyone could otherwise claim it first).
+   */
+  clientId: z.number().int().min(0).max(0xffff_ffff).optional(),
 });
 export type DocJoinPayload = z.input<typeof docJoinSchema>;
 

@@ -15,12 +15,12 @@ function hubOf(app: AppContext): DocumentHub {
 export const documentHandlers = {
   'doc.join': defineHandler({
     schema: docJoinSchema,
-    handle: ({ app, socket, payload }) => hubOf(app).join(socket, payload.documentId, payload.sync?.stateVector),
+    handle: ({ app, socket, payload }) => hubOf(app).join(socket, payload.documentId, payload.sync?.stateVector, payload.clientId),
   }),
   'doc.update': defineHandler({
     schema: docUpdateSchema,
     handle: async ({ app, socket, payload }) => {
-      await hubOf(app).update(socket, payload.documentId, payload.sync.update);
+      await hubOf(app).update(socket, payload.documentId, payload.sync.update, payload.sync.type);
       return { clientUpdateId: payload.clientUpdateId };
     },
   }),

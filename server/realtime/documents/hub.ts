@@ -17,7 +17,7 @@ import { appendUpdate, buildDoc, loadDocumentWriters, loadStoredDocument, measur
 import type { DocumentRelay } from './relay.ts';
 import { serialRetry } from './serialRetry.ts';
 import { answerSyncStep1, assertStateVector } from './sync.ts';
-import { assertSignedByWriter, ownWritesOnly } from './writers.ts';
+import { assertSignedByWriter, claimClients, othersClients, withoutForeign, writtenUnderAnotherId } from './writers.ts';
 
 export interface DocumentHubOptions {
   io: QuorumIo;
@@ -99,7 +99,7 @@ export class DocumentHub {
   }
 
   /** Sync step 1 from the client → step 2 (what it lacks) plus our state vector, after `worksheet.read`. */
-  async join(socket: Socket, documentId: string, clientStateVector: Uint8Array | undefined): Promise<DocJoinResult> {
+  async join(socket: Socket, documentId: string, clientStateVector: Uint8Array | undefined, clientId?: number): Promise<DocJoinResult> {
     const ref = parseDocumentId(documentId);
     if (!ref) throw errors.notFound('Document');
     assertStateVector(clientStateVector);
@@ -120,6 +120,11 @@ export class DocumentHub {
         live = await this.open(documentId);
         // An idle unload may have dropped it while we waited: open it again.
         while (this.documents.get(documentId) !== live) live = await this.open(documentId);
+        // A writer's client id is theirs before their presence shows it to the room.
+        if (clientId !== undefined && can(actor, 'worksheet.write', subject)) {
+          await claimClients(this.options.db, this.options.logger, live, [clientId], actor.id);
+          if (this.documents.get(documentId) !== live) continue;
+        }
       } catch (error) {
         throw undecided(error, this.options.logger, documentId);
       }
@@ -128,6 +133,10 @@ export class DocumentHub {
     if (!socket.connected) {
       this.unloadIfUnused(live);
       throw errors.badRequest('The connection closed while joining.');
+    }
+    if (clientId !== undefined && othersClients(live, [clientId], actor.id).length > 0 && can(actor, 'worksheet.write', subject)) {
+      this.unloadIfUnused(live);
+      throw errors.conflict('Another writer owns this Yjs client id in the document: pick another and join again.', { reason: 'client_id_taken' });
     }
     // From here to the answer nothing awaits: every update stored later is broadcast to this socket.
     let answer: DocJoinResult;
@@ -144,8 +153,12 @@ export class DocumentHub {
     return answer;
   }
 
-  /** Stores one client update and acks only after it is durable; write access is re-checked for every update. */
-  async update(socket: Socket, documentId: string, update: Uint8Array): Promise<void> {
+  /**
+   * Stores one client update and acks only after it is durable; write access is re-checked for every
+   * update. A live edit (`update`) must be written under the sender's own client ids; a step 2 may
+   * also carry others' edits the server lacks, which are left to their authors.
+   */
+  async update(socket: Socket, documentId: string, update: Uint8Array, kind: 'update' | 'step2' = 'update'): Promise<void> {
     assertUpdateSize(this.options.config, update);
     const live = this.joined(socket, documentId);
     const { evaluationId } = live.ref;
@@ -162,13 +175,24 @@ export class DocumentHub {
     } while (this.subjects.generation(evaluationId) !== generation);
     const { user } = socketData(socket).session;
     const { clients, signed } = readYjsUpdate(update);
-    const own = await ownWritesOnly(this.options.db, this.options.logger, live, update, clients, user.id);
+    // Every check that can refuse it comes before its client ids are claimed: a refused update changes nothing.
+    let foreign = othersClients(live, clients, user.id);
+    if (kind === 'update' && foreign.length > 0) throw writtenUnderAnotherId();
     assertSignedByWriter(live, signed, user);
+    let own = withoutForeign(update, foreign);
+    if (own) assertDocumentRoom(this.options.config, live.storedBytes, own);
+    await claimClients(this.options.db, this.options.logger, live, clients, user.id);
+    // Someone else's claim of one of them won meanwhile (on this process or another).
+    const lost = othersClients(live, clients, user.id);
+    if (lost.length > foreign.length) {
+      if (kind === 'update') throw writtenUnderAnotherId();
+      foreign = lost;
+      own = withoutForeign(update, foreign);
+    }
     // Taken out while we awaited (a seat removed, say)? Nothing goes in: `doc.revoked` told the client why.
     if (!live.sockets.has(socket.id)) throw errors.unavailable('This update arrived as you were taken out of the document.');
     // Nothing of its own (a step 2 carrying only others' edits, which are theirs to send): done.
     if (!own) return;
-    assertDocumentRoom(this.options.config, live.storedBytes, own);
     await live.submit(own, socket.id, user.id).catch((error: unknown) => {
       if (error instanceof AppError) throw error;
       this.options.logger.error({ err: error, documentId }, 'could not store document update');

@@ -56,8 +56,15 @@ export function readYjsUpdate(update: Uint8Array): { clients: Set<number>; signe
     if (!(struct instanceof Y.Skip)) clients.add(struct.id.client);
     if (!(struct instanceof Y.Item)) continue;
     const { client, clock } = struct.id;
-    if (struct.content instanceof Y.ContentAny || struct.content instanceof Y.ContentJSON) {
-      for (const value of struct.content.arr as unknown[]) {
+    // Every content a Y.Array hands out as a plain value: JSON-like values, and an embed (one object).
+    const values: readonly unknown[] | null =
+      struct.content instanceof Y.ContentAny || struct.content instanceof Y.ContentJSON
+        ? (struct.content.arr as unknown[])
+        : struct.content instanceof Y.ContentEmbed
+          ? [struct.content.embed]
+          : null;
+    if (values) {
+      for (const value of values) {
         if (typeof value === 'object' && value !== null && ('authorId' in value || 'authorName' in value)) {
           signed.push({ client, authorId: (value as { authorId?: unknown }).authorId, authorName: (value as { authorName?: unknown }).authorName });
         }

@@ -1,13 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import * as Y from 'yjs';
-import { toWire } from '../../../shared/realtime/documents.ts';
-import { addCommentThread, readThreads } from '../../../shared/worksheet.ts';
-import { encodeSyncUpdate } from '../../../shared/realtime/syncMessages.ts';
-import { buildPanel, emitAck, joinedSocket, openProvider, updateOf } from '../../../test/support/documents.ts';
+import { toBytes, toWire } from '../../../shared/realtime/documents.ts';
+import { applyAwarenessUpdate, Awareness } from 'y-protocols/awareness';
+import { addCommentThread, readThreads, worksheetParts } from '../../../shared/worksheet.ts';
+import { encodeSyncStep2, encodeSyncUpdate } from '../../../shared/realtime/syncMessages.ts';
+import { buildPanel, connectSocket, emitAck, joinedSocket, openProvider, updateOf } from '../../../test/support/documents.ts';
 import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
 import { eventually } from '../../../test/support/wait.ts';
 import { buildDoc, loadStoredDocument } from './persistence.ts';
+import { documentClients } from '../../db/schema.ts';
+import { eq } from 'drizzle-orm';
 
 let stack: TestStack;
 const closers: (() => void)[] = [];
@@ -37,6 +40,14 @@ function copyOf(from: Y.Doc): Y.Doc {
   return copy;
 }
 
+const takenRefusal = { ok: false, error: { code: 'forbidden', details: { reason: 'client_id_taken' } } };
+
+/** Who owns each client id in the document, as stored. */
+async function owners(documentId: string): Promise<Map<number, string>> {
+  const rows = await stack.database.db.select().from(documentClients).where(eq(documentClients.documentId, documentId));
+  return new Map(rows.map((row) => [row.clientId, row.userId]));
+}
+
 const appendToNotes = (doc: Y.Doc, text: string) => updateOf(doc, () => doc.getText('notes').insert(doc.getText('notes').length, text));
 
 describe('writers and their Yjs client ids', () => {
@@ -54,9 +65,11 @@ describe('writers and their Yjs client ids', () => {
     notes.insert(0, 'Alice: first point.');
     await eventually(() => writer.provider.status === 'saved' && notesOf(reader.provider.doc) === 'Alice: first point.' || undefined);
 
-    // Mallory writes under Alice's client id, at the clocks Alice will use next.
+    // Mallory writes under Alice's client id, at the clocks Alice will use next: refused, as every live
+    // edit under an id someone else owns is (a step 2 may carry others' edits; those are left out).
     const forged = forgedEdit(writer.provider.doc, writer.provider.doc.clientID, ' FORGED by Mallory.');
-    expect(await emitAck(crafted, 'doc.update', { documentId: panel.documentId, sync: toWire(encodeSyncUpdate(forged)), clientUpdateId: 'm1' })).toMatchObject({ ok: true });
+    expect(await emitAck(crafted, 'doc.update', { documentId: panel.documentId, sync: toWire(encodeSyncUpdate(forged)), clientUpdateId: 'm1' })).toMatchObject(takenRefusal);
+    expect(await emitAck(crafted, 'doc.update', { documentId: panel.documentId, sync: toWire(encodeSyncStep2(forged)), clientUpdateId: 'm1b' })).toMatchObject({ ok: true });
 
     // Alice's real next edit goes in (it was to be taken for a duplicate of the forgery).
     notes.insert(notes.length, ' Second point.');
@@ -74,7 +87,7 @@ describe('writers and their Yjs client ids', () => {
     const stored = buildDoc((await loadStoredDocument(stack.database.db, panel.documentId)).updates);
     const aliceId = [...Y.decodeStateVector(Y.encodeStateVector(stored)).keys()][0]!;
     const later = forgedEdit(stored, aliceId, ' FORGED again.');
-    expect(await emitAck(again, 'doc.update', { documentId: panel.documentId, sync: toWire(encodeSyncUpdate(later)), clientUpdateId: 'm2' })).toMatchObject({ ok: true });
+    expect(await emitAck(again, 'doc.update', { documentId: panel.documentId, sync: toWire(encodeSyncUpdate(later)), clientUpdateId: 'm2' })).toMatchObject(takenRefusal);
     expect(await storedNotes(panel.documentId)).toBe('Alice: first point. Second point.');
 
     // Mallory's own edits, under her own client id, are stored as anyone's.
@@ -101,6 +114,98 @@ describe('writers and their Yjs client ids', () => {
     expect(await emitAck(crafted, 'doc.update', { documentId: panel.documentId, sync: comment(mallory!.user), clientUpdateId: 'c2' })).toMatchObject({ ok: true });
     const threads = readThreads(buildDoc((await loadStoredDocument(stack.database.db, panel.documentId)).updates));
     expect(threads.map((thread) => thread.messages.map((message) => message.authorName))).toEqual([[mallory!.user.name]]);
+  });
+
+  it('refuses a comment smuggled in as an embed in another\'s name, and shows no message that is not one', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
+    const [alice, mallory] = panel.reviewers;
+    const crafted = await joinedSocket(stack.url, mallory!.cookie, panel.documentId);
+    closers.push(() => crafted.disconnect());
+    const doc = new Y.Doc();
+    addCommentThread(doc, { kind: 'syllabus', ref: '1' }, { authorId: mallory!.user.id, authorName: mallory!.user.name, text: 'Week 1 is thin.' });
+    const messages = worksheetParts(doc).comments.get(0).get('messages') as Y.Array<unknown>;
+    // An item whose content is an embed: Y.Array hands it out as a plain object, like a message.
+    const embedded = (value: object) =>
+      updateOf(doc, () => {
+        doc.transact((transaction) => {
+          const item = new Y.Item(Y.createID(doc.clientID, Y.getState(doc.store, doc.clientID)), messages._start, messages._start?.lastId ?? null, null, null, messages, null, new Y.ContentEmbed(value));
+          item.integrate(transaction, 0);
+        });
+      });
+    const before = Y.encodeStateAsUpdate(doc);
+    const forged = embedded({ id: 'x', authorId: alice!.user.id, authorName: alice!.user.name, text: 'I withdraw my objection.', at: new Date().toISOString() });
+    const refused = await emitAck(crafted, 'doc.update', { documentId: panel.documentId, sync: toWire(encodeSyncUpdate(Y.mergeUpdates([before, forged]))), clientUpdateId: 'e1' });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'forbidden', message: 'A comment is signed by whoever writes it.' } });
+
+    // Unsigned values in a thread's messages are stored (any JSON is) but never shown as messages.
+    const stray = new Y.Doc();
+    Y.applyUpdate(stray, before);
+    (worksheetParts(stray).comments.get(0).get('messages') as Y.Array<unknown>).push(['just text', 42, { note: 'no author' }]);
+    expect(await emitAck(crafted, 'doc.update', { documentId: panel.documentId, sync: toWire(encodeSyncUpdate(Y.encodeStateAsUpdate(stray))), clientUpdateId: 'e2' })).toMatchObject({ ok: true });
+    const threads = readThreads(buildDoc((await loadStoredDocument(stack.database.db, panel.documentId)).updates));
+    expect(threads.map((thread) => thread.messages.map((message) => message.text))).toEqual([['Week 1 is thin.']]);
+  });
+
+  it('claims a writer\'s client id as they join, before their presence shows it to anyone', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
+    const [alice, mallory] = panel.reviewers;
+    const writer = await openProvider(stack.url, alice!.cookie, panel.documentId);
+    closers.push(writer.close);
+    writer.provider.awareness.setLocalStateField('user', { name: alice!.user.name });
+    // Mallory joins and reads Alice's client id from the room's presence, before Alice has written a thing.
+    const crafted = await connectSocket(stack.url, mallory!.cookie);
+    closers.push(() => crafted.disconnect());
+    const joined = await emitAck(crafted, 'doc.join', { documentId: panel.documentId });
+    if (!joined.ok) throw new Error(joined.error.message);
+    const presence = new Awareness(new Y.Doc());
+    applyAwarenessUpdate(presence, toBytes(joined.data.awareness), 'server');
+    const aliceId = writer.provider.doc.clientID;
+    await eventually(() => presence.getStates().has(aliceId) || undefined);
+
+    // Writing under it first claims nothing: it is Alice's already, and the edit is refused.
+    const squat = new Y.Doc();
+    squat.clientID = aliceId;
+    const first = updateOf(squat, () => squat.getText('notes').insert(0, 'x'));
+    expect(await emitAck(crafted, 'doc.update', { documentId: panel.documentId, sync: toWire(encodeSyncUpdate(first)), clientUpdateId: 's1' })).toMatchObject(takenRefusal);
+    expect((await owners(panel.documentId)).get(aliceId)).toBe(alice!.user.id);
+
+    // So Alice's edits are stored (before, hers were taken for someone else's and dropped, and acked).
+    writer.provider.doc.getText('notes').insert(0, 'Alice: important point.');
+    await eventually(() => writer.provider.status === 'saved' || undefined);
+    expect(await storedNotes(panel.documentId)).toBe('Alice: important point.');
+  });
+
+  it('gives a joining writer whose client id another owns a fresh one, and keeps their edits', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
+    const [alice, bob] = panel.reviewers;
+    const taken = new Y.Doc().clientID;
+    const first = await connectSocket(stack.url, bob!.cookie);
+    closers.push(() => first.disconnect());
+    expect(await emitAck(first, 'doc.join', { documentId: panel.documentId, clientId: taken })).toMatchObject({ ok: true });
+
+    const doc = new Y.Doc();
+    doc.clientID = taken;
+    const writer = await openProvider(stack.url, alice!.cookie, panel.documentId, doc);
+    closers.push(writer.close);
+    expect(writer.provider.canWrite).toBe(true);
+    expect(doc.clientID).not.toBe(taken);
+    expect(writer.provider.awareness.clientID).toBe(doc.clientID);
+    doc.getText('notes').insert(0, 'Written under a fresh id.');
+    await eventually(() => writer.provider.status === 'saved' || undefined);
+    expect(await storedNotes(panel.documentId)).toBe('Written under a fresh id.');
+    const stored = await owners(panel.documentId);
+    expect([stored.get(taken), stored.get(doc.clientID)]).toEqual([bob!.user.id, alice!.user.id]);
+  });
+
+  it('claims no client id for an update it refuses', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
+    const [alice, mallory] = panel.reviewers;
+    const crafted = await joinedSocket(stack.url, mallory!.cookie, panel.documentId);
+    closers.push(() => crafted.disconnect());
+    const doc = new Y.Doc();
+    const impersonating = updateOf(doc, () => addCommentThread(doc, { kind: 'syllabus', ref: '1' }, { authorId: alice!.user.id, authorName: alice!.user.name, text: 'Signed as Alice.' }));
+    expect(await emitAck(crafted, 'doc.update', { documentId: panel.documentId, sync: toWire(encodeSyncUpdate(impersonating)), clientUpdateId: 'i1' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await owners(panel.documentId)).toEqual(new Map());
   });
 
   it('claims each new client id once when a room starts typing at once, however many of its updates are waiting', async () => {

@@ -41,27 +41,31 @@ function claimerOf(db: Database, live: LiveDocument) {
   return claimer;
 }
 
+/** The client ids among `clients` that another user owns in this document, as known now. */
+export function othersClients(live: LiveDocument, clients: Iterable<number>, userId: string): number[] {
+  return [...clients].filter((clientId) => {
+    const owner = live.writers.get(clientId);
+    return owner !== undefined && owner !== userId;
+  });
+}
+
 /**
- * The update less whatever it writes under another user's Yjs client id (Yjs takes client ids on
- * trust: a forged one would have its owner's next edits taken for duplicates). A client id nobody
- * owns in this document yet becomes the writer's (the first claim wins, across processes). A
- * client's step 2 legitimately carries others' edits it received and the server lacks: those are
- * left for their authors (or the server's own retry) to store. Null when nothing is left.
+ * Claims for `userId` every client id among `clients` that nobody owns in this document yet (the
+ * first claim wins, across processes and restarts). Afterwards `live.writers` knows every owner.
  */
-export async function ownWritesOnly(
-  db: Database,
-  logger: Pick<Logger, 'warn'>,
-  live: LiveDocument,
-  update: Uint8Array,
-  clients: Set<number>,
-  userId: string,
-): Promise<Uint8Array | null> {
+export async function claimClients(db: Database, logger: Pick<Logger, 'warn'>, live: LiveDocument, clients: Iterable<number>, userId: string): Promise<void> {
   const unclaimed = [...clients].filter((clientId) => !live.writers.has(clientId));
-  if (unclaimed.length > 0) {
-    const claim = claimerOf(db, live);
-    await Promise.all(unclaimed.map((clientId) => claim(clientId, userId))).catch((error: unknown) => Promise.reject(undecided(error, logger, live.id)));
-  }
-  const foreign = [...clients].filter((clientId) => live.writers.get(clientId) !== userId);
+  if (unclaimed.length === 0) return;
+  const claim = claimerOf(db, live);
+  await Promise.all(unclaimed.map((clientId) => claim(clientId, userId))).catch((error: unknown) => Promise.reject(undecided(error, logger, live.id)));
+}
+
+/**
+ * The update less whatever it writes under `foreign` client ids (Yjs takes client ids on trust: a
+ * forged one would have its owner's next edits taken for duplicates); its deletions stay, as any
+ * writer may delete. Null when nothing is left.
+ */
+export function withoutForeign(update: Uint8Array, foreign: readonly number[]): Uint8Array | null {
   if (foreign.length === 0) return update;
   const own = withoutClients(update, foreign);
   const { structs, ds } = Y.decodeUpdate(own);
@@ -70,13 +74,19 @@ export async function ownWritesOnly(
 
 /**
  * Refuses a comment message (any JSON the update writes with an author) signed in another user's
- * name, among what the writer writes under their own client ids (the rest is left out anyway).
+ * name, among what the writer writes under client ids that are theirs or nobody's yet (content
+ * under another user's id is left out anyway).
  */
 export function assertSignedByWriter(live: LiveDocument, signed: readonly SignedContent[], user: { id: string; name: string }): void {
   for (const content of signed) {
-    if (live.writers.get(content.client) !== user.id) continue;
+    const owner = live.writers.get(content.client);
+    if (owner !== undefined && owner !== user.id) continue;
     if (content.authorId !== user.id || content.authorName !== user.name) {
       throw errors.forbidden('A comment is signed by whoever writes it.');
     }
   }
 }
+
+/** The refusal of a live edit written under a Yjs client id another user owns in the document. */
+export const writtenUnderAnotherId = () =>
+  errors.forbidden("This edit is written under a Yjs client id another writer owns in this document; reload the worksheet to go on.", { reason: 'client_id_taken' });

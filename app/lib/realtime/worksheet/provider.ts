@@ -14,6 +14,16 @@ export type SaveStatus = 'saved' | 'saving' | 'offline' | 'refused';
 export type DocumentSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 
+/** A new random Yjs client id (uint32, as Yjs makes them). */
+function freshClientId(): number {
+  return crypto.getRandomValues(new Uint32Array(1))[0]!;
+}
+
+/** The join refusal telling that another writer owns our client id. */
+function isClientIdTaken(error: ErrorBody): boolean {
+  return error.code === 'conflict' && (error.details as { reason?: unknown } | undefined)?.reason === 'client_id_taken';
+}
+
 interface Unacked {
   update: Uint8Array;
   inFlight: boolean;
@@ -91,7 +101,7 @@ export class DocumentProvider {
   /** Leaves the document, clears our presence and stops listening. */
   destroy(): void {
     if (this.destroyed) return;
-    removeAwarenessStates(this.awareness, [this.doc.clientID], 'local');
+    removeAwarenessStates(this.awareness, [this.awareness.clientID], 'local');
     this.destroyed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.joined && this.socket.connected) this.socket.emit('doc.leave', { documentId: this.documentId }, () => {});
@@ -115,9 +125,10 @@ export class DocumentProvider {
     if (this.destroyed || this.revoked) return;
     const step1 = encoding.createEncoder();
     writeSyncStep1(step1, this.doc);
-    this.socket.emit('doc.join', { documentId: this.documentId, sync: toWire(encoding.toUint8Array(step1)) }, (response) => {
+    this.socket.emit('doc.join', { documentId: this.documentId, sync: toWire(encoding.toUint8Array(step1)), clientId: this.doc.clientID }, (response) => {
       if (this.destroyed) return;
       if (!response.ok) {
+        if (isClientIdTaken(response.error) && this.takeFreshClientId()) return this.join();
         this.lastError = response.error;
         if (response.error.code === 'forbidden' || response.error.code === 'not_found') {
           this.revoked = { documentId: this.documentId, code: 'forbidden', message: response.error.message };
@@ -133,10 +144,30 @@ export class DocumentProvider {
       const serverStep1 = readSyncMessageBytes(toBytes(response.data.serverSync));
       if (serverStep1?.type === 'step1') this.resync(serverStep1.stateVector);
       const local = this.awareness.getLocalState();
-      if (local) this.sendAwareness([this.doc.clientID]);
+      if (local) this.sendAwareness([this.awareness.clientID]);
       this.changed();
     });
   };
+
+  /**
+   * Another writer owns our Yjs client id in this document (someone claimed it from our presence, or
+   * a rare collision): with nothing written under it yet, take a fresh one, for the document and our
+   * presence alike. With edits under it, they can never be stored: this copy has diverged.
+   */
+  private takeFreshClientId(): boolean {
+    if (Y.getState(this.doc.store, this.doc.clientID) > 0) {
+      this.diverged = true;
+      return false;
+    }
+    const state = this.awareness.getLocalState();
+    removeAwarenessStates(this.awareness, [this.awareness.clientID], this);
+    this.awareness.meta.delete(this.awareness.clientID);
+    const fresh = freshClientId();
+    this.doc.clientID = fresh;
+    this.awareness.clientID = fresh;
+    if (state) this.awareness.setLocalState(state);
+    return true;
+  }
 
   /** Sync step 2 from our side: send what the server's state vector lacks, in place of every unacked edit. */
   private resync(serverStateVector: Uint8Array): void {
@@ -152,8 +183,8 @@ export class DocumentProvider {
     // done. Too large for one update (a long offline session): the same, in pieces that fit.
     const pieces = splitStep2(this.doc, missing, serverStateVector, [...this.unacked.values()].map((entry) => entry.update), this.maxUpdateBytes);
     this.unacked.clear();
-    if (pieces.length === 1) this.send(pieces[0]!, 'step2');
-    else for (const piece of pieces) this.send(piece);
+    // Each piece is a step 2 too: it may carry others' edits the server lacks (a live update may not).
+    for (const piece of pieces) this.send(piece, 'step2');
   }
 
   /** Applies a sync step 2 or update message from the server (y-protocols' own reader). */
@@ -244,7 +275,7 @@ export class DocumentProvider {
   };
 
   private dropRemotePresence(): void {
-    const others = [...this.awareness.getStates().keys()].filter((clientId) => clientId !== this.doc.clientID);
+    const others = [...this.awareness.getStates().keys()].filter((clientId) => clientId !== this.awareness.clientID);
     if (others.length > 0) removeAwarenessStates(this.awareness, others, this);
   }
 }

@@ -51,7 +51,7 @@ export class WorksheetState {
       this.peers = [...awareness.getStates()].flatMap(([clientId, state]) => {
         const user = (state as { user?: { id?: unknown; name?: unknown; color?: unknown } }).user;
         if (!user || typeof user.name !== 'string') return [];
-        return [{ clientId, userId: String(user.id ?? ''), name: user.name, color: typeof user.color === 'string' ? user.color : '#5f6b7a', self: clientId === doc.clientID }];
+        return [{ clientId, userId: String(user.id ?? ''), name: user.name, color: typeof user.color === 'string' ? user.color : '#5f6b7a', self: clientId === awareness.clientID }];
       });
     };
     awareness.on('change', syncPeers);
