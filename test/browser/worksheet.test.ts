@@ -91,6 +91,18 @@ describe('panel worksheet in Chromium', () => {
     await expect.poll(() => saveStatus(ada)).toBe('saved');
     expect(await saveStatus(ben)).toBe('offline');
     await ben.screenshot({ path: 'test-results/worksheet-offline.png', fullPage: true });
+    // Ben's offline edit exists only on his page: leaving it asks first, and staying keeps it.
+    const asked: string[] = [];
+    ben.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.dismiss();
+    });
+    const worksheetUrl = ben.url();
+    await ben.getByRole('link', { name: '← Evaluation' }).click();
+    await expect.poll(() => asked.length).toBe(1);
+    expect(asked[0]).toContain('not saved yet');
+    expect(ben.url()).toBe(worksheetUrl);
+    expect(await notesText(ben)).toContain('Written offline.');
 
     await ben.context().setOffline(false);
     await expect.poll(() => saveStatus(ben), { timeout: 30_000 }).toBe('saved');
@@ -206,10 +218,13 @@ describe('panel worksheet in Chromium', () => {
       expect(box.y + box.height).toBeLessThanOrEqual(viewport.height);
     }
     await page.screenshot({ path: 'test-results/worksheet-refused.png' });
+    // Nothing written on this copy could be saved any more: it stops taking edits.
+    expect(await notes(page).getAttribute('contenteditable')).toBe('false');
 
     await alert.getByRole('button', { name: 'Reload the saved worksheet' }).click();
     await expect.poll(() => saveStatus(page)).toBe('saved');
     expect(await page.getByTestId('worksheet-diverged').count()).toBe(0);
     expect(await notesText(page)).toBe('Saved before the paste.');
+    expect(await notes(page).getAttribute('contenteditable')).toBe('true');
   });
 });

@@ -207,6 +207,25 @@ describe('document access while the database does not answer', () => {
     expect(await emitAck(bob, 'doc.join', { documentId: panel.documentId })).toMatchObject({ ok: true, data: { canWrite: true } });
   });
 
+  it('saves an edit that crossed the server taking its writer out: it goes again with the next join', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    const alice = await openProvider(stack.url, panel.reviewers[0]!.cookie, panel.documentId);
+    sockets.push({ disconnect: alice.close });
+    // Alice does not hear of it before her next edit: that edit reaches a server that has her out of the room.
+    alice.socket.off('doc.revoked');
+    await withSeatsUnreadable(async () => {
+      await expect(revokeDocumentAccess(stack.server.app, panel.evaluation.id)).rejects.toThrow();
+      alice.provider.doc.getText('notes').insert(0, 'sent as the server took me out');
+      await eventually(() => alice.provider.lastError?.code === 'bad_request' || undefined);
+      // Not refused for good (nothing was wrong with the edit): the provider joins again.
+      expect(alice.provider.diverged).toBe(false);
+    });
+    await eventually(() => alice.provider.status === 'saved' || undefined);
+    expect(alice.provider.diverged).toBe(false);
+    const stored = await loadStoredDocument(stack.database.db, panel.documentId);
+    expect(buildDoc(stored.updates).getText('notes').toString()).toBe('sent as the server took me out');
+  });
+
   it('refuses an update it cannot check as unavailable, keeping the writer in the room', async () => {
     const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
     const socket = await socketFor(panel.reviewers[0]!.cookie);

@@ -7,6 +7,9 @@ import { buildPanel, emitAck, joinedSocket, openProvider } from '../../../test/s
 import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
 import { eventually } from '../../../test/support/wait.ts';
 
+/** A presence state once it shows a cursor. */
+const withCursor = (state: Record<string, unknown> | undefined) => (state && 'cursor' in state ? state : undefined);
+
 let stack: TestStack;
 const closers: (() => void)[] = [];
 
@@ -28,7 +31,8 @@ describe('document presence (awareness)', () => {
 
     // A client may claim any name; the server stamps the one on its session.
     first.provider.awareness.setLocalState({ user: { name: 'Somebody Else', color: '#000000' }, cursor: { anchor: 3, head: 7 } });
-    const seen = await eventually(() => second.provider.awareness.getStates().get(first.provider.doc.clientID));
+    // (Each presence shows from the join on, with the name stamped; wait for the cursor set here.)
+    const seen = await eventually(() => withCursor(second.provider.awareness.getStates().get(first.provider.doc.clientID)));
     expect(seen).toEqual({ user: { id: alice!.user.id, name: 'Reviewer 1', color: presenceColour(alice!.user.id) }, cursor: { anchor: 3, head: 7 } });
 
     // A late joiner gets everyone's presence in its join answer.
@@ -43,6 +47,33 @@ describe('document presence (awareness)', () => {
     first.socket.disconnect();
     await eventually(() => !second.provider.awareness.getStates().has(first.provider.doc.clientID) || undefined);
     await eventually(() => !late.provider.awareness.getStates().has(first.provider.doc.clientID) || undefined);
+  });
+
+  it('shows everyone to a panelist whose connection came back, and that panelist to everyone, at once', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
+    const [alice, bob] = panel.reviewers;
+    const first = await openProvider(stack.url, alice!.cookie, panel.documentId);
+    const second = await openProvider(stack.url, bob!.cookie, panel.documentId);
+    closers.push(first.close, second.close);
+    first.provider.awareness.setLocalState({ user: { name: 'Alice' }, cursor: { anchor: 1, head: 1 } });
+    second.provider.awareness.setLocalState({ user: { name: 'Bob' }, cursor: { anchor: 2, head: 2 } });
+    const aliceId = first.provider.awareness.clientID;
+    const bobId = second.provider.awareness.clientID;
+    await eventually(() => (first.provider.awareness.getStates().has(bobId) && second.provider.awareness.getStates().has(aliceId)) || undefined);
+
+    // Alice's connection drops and comes back; nobody's presence changes meanwhile (same clocks).
+    const dropped = new Promise((resolve) => first.socket.once('disconnect', resolve));
+    first.socket.io.engine.close();
+    await dropped;
+    await eventually(() => first.provider.status === 'saved' || undefined);
+    // Bob is in the join answer: Alice sees him as soon as she is back (before, not until his
+    // presence next changed, up to 15 s later, since the same clock was taken for old news).
+    expect(first.provider.awareness.getStates().get(bobId)).toMatchObject({ cursor: { anchor: 2, head: 2 } });
+    // And the room has Alice again: whoever joins now finds her in its answer.
+    const late = await openProvider(stack.url, panel.coordinator.cookie, panel.documentId);
+    closers.push(late.close);
+    expect(late.provider.awareness.getStates().get(aliceId)).toMatchObject({ cursor: { anchor: 1, head: 1 } });
+    await eventually(() => second.provider.awareness.getStates().has(aliceId) || undefined);
   });
 
   it('passes on a flood of presence changes at a bounded rate, and the latest always arrives', async () => {

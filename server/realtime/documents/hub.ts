@@ -94,7 +94,7 @@ export class DocumentHub {
   /** The live document a socket has joined, or a refusal. */
   joined(socket: Socket, documentId: string): LiveDocument {
     const live = this.documents.get(documentId);
-    if (!live || !live.sockets.has(socket.id)) throw errors.badRequest('Join the document before sending to it.');
+    if (!live || !live.sockets.has(socket.id)) throw errors.badRequest('Join the document before sending to it.', { reason: 'not_joined' });
     return live;
   }
 
@@ -148,6 +148,7 @@ export class DocumentHub {
     }
     if (live.idleTimer) clearTimeout(live.idleTimer);
     live.idleTimer = null;
+    live.evicted.delete(socket.id);
     live.sockets.set(socket.id, { userId: actor.id });
     void socket.join(rooms.document(documentId));
     return answer;
@@ -189,8 +190,11 @@ export class DocumentHub {
       foreign = lost;
       own = withoutForeign(update, foreign);
     }
-    // Taken out while we awaited (a seat removed, say)? Nothing goes in: `doc.revoked` told the client why.
-    if (!live.sockets.has(socket.id)) throw errors.unavailable('This update arrived as you were taken out of the document.');
+    // Taken out while we awaited (a seat removed, say)? Nothing goes in: `doc.revoked` told the client
+    // why. (Left on its own meanwhile, the page closed say: its edit was authorized and is stored.)
+    if (live.evicted.has(socket.id)) throw errors.unavailable('This update arrived as you were taken out of the document.');
+    // Unloaded meanwhile (its last socket left and it sat idle all that time): join again and resend.
+    if (this.documents.get(documentId) !== live) throw errors.unavailable('The worksheet was closed meanwhile; it will be sent again.');
     // Nothing of its own (a step 2 carrying only others' edits, which are theirs to send): done.
     if (!own) return;
     await live.submit(own, socket.id, user.id).catch((error: unknown) => {
@@ -355,9 +359,11 @@ export class DocumentHub {
   }
 
   private evict(socket: Socket, documentId: string, cause?: unknown): void {
-    const wasIn = this.documents.get(documentId)?.sockets.has(socket.id) ?? false;
+    const live = this.documents.get(documentId);
+    const wasIn = live?.sockets.has(socket.id) ?? false;
     this.leave(socket, documentId);
     if (!wasIn) return;
+    live!.evicted.add(socket.id);
     // Only our own errors' messages reach the client (never a database error's).
     const message = cause instanceof AppError ? cause.message : 'You no longer have access to this document.';
     const code = cause instanceof AppError && cause.code === 'unavailable' ? 'unavailable' : 'forbidden';

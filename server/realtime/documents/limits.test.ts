@@ -4,7 +4,7 @@ import * as Y from 'yjs';
 import { documentLimits, toWire } from '../../../shared/realtime/documents.ts';
 import { encodeSyncStep1, encodeSyncUpdate } from '../../../shared/realtime/syncMessages.ts';
 import { documentUpdates } from '../../db/schema.ts';
-import { compactDocument } from './persistence.ts';
+import { buildDoc, compactDocument, loadStoredDocument } from './persistence.ts';
 import { buildPanel, connectSocket, emitAck, joinedSocket, openProvider, textEdit, UNAPPLIABLE_UPDATE } from '../../../test/support/documents.ts';
 import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
 import { eventually } from '../../../test/support/wait.ts';
@@ -39,7 +39,7 @@ describe('document limits', () => {
     expect(socket.connected).toBe(true);
   });
 
-  it('shows a writer whose paste was too large that it is not saved, and keeps saving their other edits', async () => {
+  it('shows a writer whose paste was too large that it is not saved, keeps what came before, and takes nothing after it', async () => {
     const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
     const writer = await openProvider(stack.url, panel.reviewers[0]!.cookie, panel.documentId);
     sockets.push({ disconnect: writer.close });
@@ -50,10 +50,25 @@ describe('document limits', () => {
     await eventually(() => writer.provider.status === 'refused' || undefined);
     expect(writer.provider.diverged).toBe(true);
     expect(writer.provider.lastError).toMatchObject({ code: 'payload_too_large' });
+    // The refused paste left a gap in this client's Yjs clocks: an edit after it would wait for the
+    // paste forever, stored and acked but never part of anyone's document. It is not sent at all;
+    // the page stops editing and offers the saved worksheet instead.
     writer.provider.doc.getMap('draft').set('level', 'upper_division');
-    await eventually(async () => (await storedRows(panel.documentId)).length === 2 || undefined);
+    expect(writer.provider.unsavedCount).toBe(0);
+    const reader = await openProvider(stack.url, panel.coordinator.cookie, panel.documentId);
+    sockets.push({ disconnect: reader.close });
+    expect(reader.provider.doc.getMap('draft').toJSON()).toEqual({ subject: 'Statistics' });
+    expect(await storedRows(panel.documentId)).toHaveLength(1);
     expect(writer.provider.unsavedCount).toBe(0);
     expect(writer.provider.status).toBe('refused');
+    // A fresh copy from storage edits again (what the page's "Reload the saved worksheet" does).
+    writer.close();
+    const again = await openProvider(stack.url, panel.reviewers[0]!.cookie, panel.documentId);
+    sockets.push({ disconnect: again.close });
+    again.provider.doc.getMap('draft').set('level', 'upper_division');
+    await eventually(() => again.provider.status === 'saved' || undefined);
+    await eventually(() => reader.provider.doc.getMap('draft').get('level') === 'upper_division' || undefined);
+    expect(buildDoc((await loadStoredDocument(stack.database.db, panel.documentId)).updates).getMap('draft').toJSON()).toEqual({ subject: 'Statistics', level: 'upper_division' });
   });
 
   it('refuses updates that would take the document past its size limit', async () => {

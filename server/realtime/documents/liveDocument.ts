@@ -67,6 +67,12 @@ export class LiveDocument {
   /** Socket id → the user behind it, for sockets in this document's room on this process. */
   readonly sockets = new Map<string, { userId: string }>();
   /**
+   * Sockets the hub took out of the room (access refused, or not confirmed) since they last joined:
+   * an update of theirs still on its way goes nowhere. One that left on its own (a page closed,
+   * navigation, a dropped connection) had its updates authorized already: those are still stored.
+   */
+  readonly evicted = new Set<string>();
+  /**
    * Bytes stored (snapshot + log) plus those on their way, for the size limit: counted up from the
    * load with every edit here and every update relayed from another process. Compaction makes the
    * real number smaller, so at the limit the hub measures it again (`remeasured`).

@@ -5,6 +5,9 @@ import { startServerProcess, type ServerProcess } from '../../../test/support/pr
 import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
 import { eventually } from '../../../test/support/wait.ts';
 
+/** A presence state once it shows a cursor. */
+const withCursor = (state: Record<string, unknown> | undefined) => (state && 'cursor' in state ? state : undefined);
+
 let stack: TestStack;
 let servers: ServerProcess[];
 const closers: (() => void)[] = [];
@@ -69,7 +72,8 @@ describe('one worksheet across three server processes', () => {
     closers.push(onFirst.close, onSecond.close);
 
     onFirst.provider.awareness.setLocalState({ user: { name: 'Somebody Else' }, cursor: { anchor: 1, head: 2 } });
-    const seen = await eventually(() => onSecond.provider.awareness.getStates().get(onFirst.provider.doc.clientID));
+    // (Each presence shows from the join on, with the name stamped; wait for the cursor set here.)
+    const seen = await eventually(() => withCursor(onSecond.provider.awareness.getStates().get(onFirst.provider.doc.clientID)));
     expect(seen).toMatchObject({ user: { id: alice!.user.id, name: 'Reviewer 1' }, cursor: { anchor: 1, head: 2 } });
     onSecond.provider.awareness.setLocalState({ cursor: { anchor: 5, head: 5 } });
     await eventually(() => onFirst.provider.awareness.getStates().get(onSecond.provider.doc.clientID) as object | undefined);

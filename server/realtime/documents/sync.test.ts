@@ -110,6 +110,24 @@ describe('document sync (state vector → missing update, both ways)', () => {
     expect(text(stored)).toBe('deliberation point');
   });
 
+  it('does not tell an observer who joins while an edit waits for storage that anything of theirs was refused', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    const writer = await openProvider(stack.url, panel.reviewers[0]!.cookie, panel.documentId);
+    closers.push(writer.close);
+    await withStorageRefused(async () => {
+      writer.provider.doc.getText('notes-probe').insert(0, 'not stored yet');
+      await eventually(() => writer.provider.lastError?.code === 'unavailable' || undefined);
+      const observer = await openProvider(stack.url, panel.coordinator.cookie, panel.documentId);
+      closers.push(observer.close);
+      expect(observer.provider.canWrite).toBe(false);
+      // It has the room's edit (from the join answer), which the server's stored state lacks: that is
+      // the writer's to save, not a sign that this read-only copy diverged.
+      expect(text(observer.provider.doc)).toBe('not stored yet');
+      expect(observer.provider.diverged).toBe(false);
+      expect(observer.provider.status).toBe('saved');
+    });
+  });
+
   it('stores an edit the room has seen even when its writer left before storage came back', async () => {
     const panel = await buildPanel(stack.database.db, stack.url);
     const [writer, watcher] = await Promise.all(panel.reviewers.map((reviewer) => openProvider(stack.url, reviewer.cookie, panel.documentId)));
@@ -132,6 +150,34 @@ describe('document sync (state vector → missing update, both ways)', () => {
     const late = await openProvider(stack.url, panel.reviewers[1]!.cookie, panel.documentId);
     closers.push(late.close);
     expect(text(late.provider.doc)).toBe('a point the writer never resends, seconded');
+  });
+
+  it('stores an edit sent just before its page left the document or its tab closed', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    const cookie = panel.reviewers[0]!.cookie;
+    const hub = stack.server.app.documents!;
+    const stored = async () => buildDoc((await loadStoredDocument(stack.database.db, panel.documentId)).updates).getText('notes-probe').toString();
+
+    // The page navigates away (the provider leaves the document) right after the last keystroke,
+    // while the server is still re-reading the policy facts to check that edit.
+    const leaving = await openProvider(stack.url, cookie, panel.documentId);
+    closers.push(() => leaving.socket.disconnect());
+    hub.subjects.invalidate(panel.evaluation.id);
+    leaving.provider.doc.getText('notes-probe').insert(0, 'Last words.');
+    leaving.provider.destroy();
+    await eventually(async () => (await stored()) === 'Last words.' || undefined);
+
+    // The tab closes right after the keystroke.
+    const dropping = await openProvider(stack.url, cookie, panel.documentId);
+    closers.push(dropping.close);
+    const notes = dropping.provider.doc.getText('notes-probe');
+    hub.subjects.invalidate(panel.evaluation.id);
+    notes.insert(notes.length, ' Then the train went into a tunnel.');
+    // As a closed tab's: the WebSocket closes (no Socket.IO goodbye, which makes Socket.IO itself drop
+    // the events of that same read), and nothing reconnects.
+    dropping.socket.io.reconnection(false);
+    dropping.socket.io.engine.close();
+    await eventually(async () => (await stored()) === 'Last words. Then the train went into a tunnel.' || undefined);
   });
 
   it('after a reconnect each side sends only what the other lacks', async () => {

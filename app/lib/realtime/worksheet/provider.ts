@@ -19,6 +19,11 @@ function freshClientId(): number {
   return crypto.getRandomValues(new Uint32Array(1))[0]!;
 }
 
+/** The refusal of an update sent while the server had us out of the document. */
+function isNotJoined(error: ErrorBody): boolean {
+  return (error.details as { reason?: unknown } | undefined)?.reason === 'not_joined';
+}
+
 /** The join refusal telling that another writer owns our client id. */
 function isClientIdTaken(error: ErrorBody): boolean {
   return error.code === 'conflict' && (error.details as { reason?: unknown } | undefined)?.reason === 'client_id_taken';
@@ -92,6 +97,17 @@ export class DocumentProvider {
     return this.unacked.size;
   }
 
+  /**
+   * Edits that would be lost if the page went away now: those not on their way to the server (offline,
+   * or waiting for a join). One already sent is stored even if the page leaves before its ack.
+   */
+  get unsentCount(): number {
+    if (!this.socket.connected) return this.unacked.size;
+    let unsent = 0;
+    for (const entry of this.unacked.values()) if (!entry.inFlight) unsent += 1;
+    return unsent;
+  }
+
   /** Calls `listener` whenever status, access or errors change; returns the unsubscribe. */
   subscribe(listener: () => void): () => void {
     this.listeners.add(listener);
@@ -143,8 +159,10 @@ export class DocumentProvider {
       this.synced = true;
       const serverStep1 = readSyncMessageBytes(toBytes(response.data.serverSync));
       if (serverStep1?.type === 'step1') this.resync(serverStep1.stateVector);
+      // Our presence again, under a new clock: the room's copy of our old one was dropped with our
+      // last connection, and the same clock would be taken for news already seen.
       const local = this.awareness.getLocalState();
-      if (local) this.sendAwareness([this.awareness.clientID]);
+      if (local) this.awareness.setLocalState(local);
       this.changed();
     });
   };
@@ -171,13 +189,16 @@ export class DocumentProvider {
 
   /** Sync step 2 from our side: send what the server's state vector lacks, in place of every unacked edit. */
   private resync(serverStateVector: Uint8Array): void {
-    const missing = Y.encodeStateAsUpdate(this.doc, serverStateVector);
-    const hasContent = Y.decodeUpdate(missing).structs.length > 0;
     if (!this.canWrite) {
-      if (this.unacked.size > 0 || hasContent) this.diverged = true;
+      // Read-only now: diverged only if this client wrote something the server does not have. (What
+      // the server lacks of others' edits, e.g. broadcast and not yet stored, is theirs to send.)
+      const ownClock = Y.getState(this.doc.store, this.doc.clientID);
+      if (this.unacked.size > 0 || ownClock > (Y.decodeStateVector(serverStateVector).get(this.doc.clientID) ?? 0)) this.diverged = true;
       this.unacked.clear();
       return;
     }
+    const missing = Y.encodeStateAsUpdate(this.doc, serverStateVector);
+    const hasContent = Y.decodeUpdate(missing).structs.length > 0;
     if (this.unacked.size === 0 && !hasContent) return;
     // The server has (from before a crash or a lost ack) whatever is not in `missing`: the old ids are
     // done. Too large for one update (a long offline session): the same, in pieces that fit.
@@ -193,7 +214,9 @@ export class DocumentProvider {
   }
 
   private readonly onLocalUpdate = (update: Uint8Array, origin: unknown): void => {
-    if (origin === this || this.destroyed) return;
+    // Diverged: a refused edit left a gap in this client's Yjs clocks, so nothing it writes after it
+    // can ever apply, on the server or anywhere else (the page stops editing and offers the saved copy).
+    if (origin === this || this.destroyed || this.diverged) return;
     this.send(update);
   };
 
@@ -214,8 +237,9 @@ export class DocumentProvider {
         return this.changed();
       }
       this.lastError = response.error;
-      // Not transient: retrying the same bytes cannot help; the edit is dropped and reported.
-      if (!isTransient(response.error.code)) {
+      // Not transient: retrying the same bytes cannot help; the edit is dropped and reported. (Sent
+      // just as the server took us out of the room: the next join's resync carries it.)
+      if (!isTransient(response.error.code) && !isNotJoined(response.error)) {
         this.unacked.delete(clientUpdateId);
         this.diverged = true;
         if (response.error.code === 'forbidden') this.canWrite = false;
@@ -274,8 +298,10 @@ export class DocumentProvider {
     this.changed();
   };
 
+  /** Forgets everyone else's presence, clocks included: the next join's presence is taken as new. */
   private dropRemotePresence(): void {
     const others = [...this.awareness.getStates().keys()].filter((clientId) => clientId !== this.awareness.clientID);
     if (others.length > 0) removeAwarenessStates(this.awareness, others, this);
+    for (const clientId of [...this.awareness.meta.keys()]) if (clientId !== this.awareness.clientID) this.awareness.meta.delete(clientId);
   }
 }
