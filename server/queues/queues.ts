@@ -49,13 +49,15 @@ export async function enqueueJobRow(queues: Queues, row: { id: string; kind: str
 
 /**
  * Asks for a document compaction. One waiting job per document is enough (BullMQ deduplication):
- * a compaction merges whatever the log holds when it runs.
+ * a compaction merges whatever the log holds when it runs. A request made while one runs is kept
+ * for one more run after it (`keepLastIfActive`): the running one may have read the log before the
+ * rows that prompted the request, and plain deduplication would drop it until the job ended.
  */
 export async function enqueueDocumentCompaction(queues: Queues, documentId: string): Promise<void> {
   await queues.documents.add(
     jobKinds.compactDocument,
     { documentId },
-    { attempts: 3, backoff: { type: 'exponential', delay: 5_000 }, removeOnComplete: true, removeOnFail: { age: 24 * 3600 }, deduplication: { id: `compact-${documentId.replace(':', '-')}` } },
+    { attempts: 3, backoff: { type: 'exponential', delay: 5_000 }, removeOnComplete: true, removeOnFail: { age: 24 * 3600 }, deduplication: { id: `compact-${documentId.replace(':', '-')}`, keepLastIfActive: true } },
   );
 }
 
