@@ -47,6 +47,8 @@ describe('document presence (awareness)', () => {
     first.socket.disconnect();
     await eventually(() => !second.provider.awareness.getStates().has(first.provider.doc.clientID) || undefined);
     await eventually(() => !late.provider.awareness.getStates().has(first.provider.doc.clientID) || undefined);
+    // Gone for good from the others' copies (clock included): a room open for days does not pile up every page ever opened.
+    expect(second.provider.awareness.meta.has(first.provider.doc.clientID)).toBe(false);
   });
 
   it('shows everyone to a panelist whose connection came back, and that panelist to everyone, at once', async () => {

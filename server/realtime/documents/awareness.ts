@@ -69,6 +69,14 @@ export function stampAwarenessUpdate(update: Uint8Array, who: PresenceIdentity):
 /** Presence changes a socket may make per second, sustained, and in a burst (see DocumentPresence.apply). */
 /** Client ids one socket may show in a document at once (a page shows one; a reloaded editor replaces it). */
 export const PRESENCE_PER_SOCKET = 4;
+/**
+ * Client ids one socket may ever show in a document: a page shows one, and each "reload the saved
+ * worksheet" on the same connection one more. Without a bound, a connection could set and clear
+ * fresh ids forever, and every copy of the room's presence would remember each one.
+ */
+export const PRESENCE_IDS_PER_CONNECTION = 32;
+/** How long the clock of a presence that went away is kept (to refuse a late, older copy of it); then it is forgotten. */
+export const PRESENCE_FORGET_MS = 30_000;
 export const PRESENCE_RATE = 20;
 export const PRESENCE_BURST = 40;
 
@@ -101,6 +109,11 @@ export class DocumentPresence {
   /** The client ids each local socket owns (the same facts as `owners`, by socket). */
   private readonly claims = new Map<string, Set<number>>();
   private readonly buckets = new Map<string, PresenceBucket>();
+  /** Every client id each local socket has shown here, for PRESENCE_IDS_PER_CONNECTION. */
+  private readonly shown = new Map<string, Set<number>>();
+  /** Client ids whose presence went away, and when: their clocks are forgotten after PRESENCE_FORGET_MS. */
+  private readonly gone = new Map<number, number>();
+  private forgetTimer: NodeJS.Timeout | null = null;
 
   constructor(doc: Y.Doc, onChange: (change: PresenceChange) => void) {
     this.awareness = new Awareness(doc);
@@ -108,7 +121,12 @@ export class DocumentPresence {
     this.awareness.setLocalState(null);
     this.awareness.on('update', ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
       const changed = [...added, ...updated, ...removed];
-      for (const clientId of removed) this.disown(clientId);
+      for (const clientId of [...added, ...updated]) this.gone.delete(clientId);
+      for (const clientId of removed) {
+        this.disown(clientId);
+        this.gone.set(clientId, performance.now());
+      }
+      if (removed.length > 0) this.forgetLater();
       onChange({
         update: encodeAwarenessUpdate(this.awareness, changed),
         originSocketId: typeof origin === 'string' ? origin : null,
@@ -150,6 +168,11 @@ export class DocumentPresence {
     if ((claimed?.size ?? 0) + fresh.length > PRESENCE_PER_SOCKET) {
       throw errors.validation([{ path: 'update', message: `a connection may show at most ${PRESENCE_PER_SOCKET} presences in a document` }]);
     }
+    const shown = this.shown.get(socketId);
+    const unseen = clientIds.filter((clientId) => !shown?.has(clientId));
+    if ((shown?.size ?? 0) + unseen.length > PRESENCE_IDS_PER_CONNECTION) {
+      throw errors.validation([{ path: 'update', message: `a connection may show at most ${PRESENCE_IDS_PER_CONNECTION} different presences in a document` }]);
+    }
     const bucket = this.refilled(socketId);
     if (bucket.tokens >= 1 && !bucket.waiting) {
       bucket.tokens -= 1;
@@ -163,11 +186,34 @@ export class DocumentPresence {
   private applyNow(socketId: string, update: Uint8Array, clientIds: readonly number[]): void {
     let claimed = this.claims.get(socketId);
     if (!claimed) this.claims.set(socketId, (claimed = new Set()));
+    let shown = this.shown.get(socketId);
+    if (!shown) this.shown.set(socketId, (shown = new Set()));
     for (const clientId of clientIds) {
       this.owners.set(clientId, socketId);
       claimed.add(clientId);
+      shown.add(clientId);
     }
     applyAwarenessUpdate(this.awareness, update, socketId);
+  }
+
+  /**
+   * Forgets, PRESENCE_FORGET_MS after it went away, the clock of a presence that did not come back.
+   * y-protocols keeps every clock it ever saw (to refuse a late, older copy of a state); a room that
+   * runs for days would otherwise remember every page anyone ever opened in it.
+   */
+  private forgetLater(): void {
+    if (this.forgetTimer) return;
+    this.forgetTimer = setTimeout(() => {
+      this.forgetTimer = null;
+      const now = performance.now();
+      for (const [clientId, at] of this.gone) {
+        if (now - at < PRESENCE_FORGET_MS) continue;
+        this.gone.delete(clientId);
+        if (!this.awareness.getStates().has(clientId)) this.awareness.meta.delete(clientId);
+      }
+      if (this.gone.size > 0) this.forgetLater();
+    }, PRESENCE_FORGET_MS);
+    this.forgetTimer.unref();
   }
 
   private disown(clientId: number): void {
@@ -217,13 +263,20 @@ export class DocumentPresence {
     const bucket = this.buckets.get(socketId);
     if (bucket?.timer) clearTimeout(bucket.timer);
     this.buckets.delete(socketId);
+    this.shown.delete(socketId);
     const clientIds = [...(this.claims.get(socketId) ?? [])].filter((clientId) => this.owners.get(clientId) === socketId);
     this.claims.delete(socketId);
     for (const clientId of clientIds) this.owners.delete(clientId);
     if (clientIds.length > 0) removeAwarenessStates(this.awareness, clientIds, null);
   }
 
+  /** How many presence clocks this document remembers (states shown now, and those gone less than PRESENCE_FORGET_MS ago). */
+  get rememberedClocks(): number {
+    return this.awareness.meta.size;
+  }
+
   destroy(): void {
+    if (this.forgetTimer) clearTimeout(this.forgetTimer);
     for (const bucket of this.buckets.values()) if (bucket.timer) clearTimeout(bucket.timer);
     this.buckets.clear();
     this.awareness.destroy();

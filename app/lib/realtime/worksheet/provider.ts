@@ -73,6 +73,7 @@ export class DocumentProvider {
     this.awareness = new Awareness(doc);
     doc.on('update', this.onLocalUpdate);
     this.awareness.on('update', this.onLocalAwareness);
+    this.awareness.on('update', this.forgetGonePresence);
     socket.on('connect', this.join);
     socket.on('disconnect', this.onDisconnect);
     socket.on('doc.update', this.onRemoteUpdate);
@@ -124,6 +125,7 @@ export class DocumentProvider {
     this.joined = false;
     this.doc.off('update', this.onLocalUpdate);
     this.awareness.off('update', this.onLocalAwareness);
+    this.awareness.off('update', this.forgetGonePresence);
     this.socket.off('connect', this.join);
     this.socket.off('disconnect', this.onDisconnect);
     this.socket.off('doc.update', this.onRemoteUpdate);
@@ -275,6 +277,16 @@ export class DocumentProvider {
   private readonly onRemoteAwareness = (event: DocAwarenessEvent): void => {
     if (event.documentId !== this.documentId || this.destroyed) return;
     applyAwarenessUpdate(this.awareness, toBytes(event.update), this);
+  };
+
+  /**
+   * Forgets the clock of another's presence once it is gone: the server sends presence in order, so
+   * there is no older copy to refuse, and y-protocols would otherwise keep one entry for every page
+   * anyone ever opened in the room while this one stays open.
+   */
+  private readonly forgetGonePresence = ({ removed }: { removed: number[] }, origin: unknown): void => {
+    if (origin !== this) return;
+    for (const clientId of removed) if (clientId !== this.awareness.clientID) this.awareness.meta.delete(clientId);
   };
 
   private readonly onRevoked = (event: DocRevokedEvent): void => {

@@ -1,0 +1,54 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
+import * as Y from 'yjs';
+import { DocumentPresence, PRESENCE_FORGET_MS, PRESENCE_IDS_PER_CONNECTION } from './awareness.ts';
+
+/** What a client sends to show a presence under `clientId`, then to take it away. */
+function showAndClear(clientId: number): [Uint8Array, Uint8Array] {
+  const client = new Awareness(new Y.Doc());
+  client.clientID = clientId;
+  // A client's first state under an id has clock 0, which y-protocols takes for nothing new: as a page's.
+  client.setLocalState({});
+  client.setLocalState({ cursor: { anchor: clientId % 100, head: clientId % 100 } });
+  const shown = encodeAwarenessUpdate(client, [clientId]);
+  client.setLocalState(null);
+  const cleared = encodeAwarenessUpdate(client, [clientId]);
+  client.destroy();
+  return [shown, cleared];
+}
+
+describe('document presence bookkeeping', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance', 'Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('bounds how many presences one connection may ever show, and forgets the clocks of those gone', () => {
+    const presence = new DocumentPresence(new Y.Doc(), () => {});
+    // One connection sets and clears fresh presences, never more than PRESENCE_PER_SOCKET at once.
+    for (let index = 0; index < PRESENCE_IDS_PER_CONNECTION; index++) {
+      const [shown, cleared] = showAndClear(1000 + index);
+      presence.apply('socket-a', shown, [1000 + index]);
+      vi.advanceTimersByTime(100);
+      presence.apply('socket-a', cleared, [1000 + index]);
+      vi.advanceTimersByTime(100);
+    }
+    expect(presence.awareness.getStates().size).toBe(0);
+    expect(() => presence.apply('socket-a', showAndClear(5000)[0], [5000])).toThrow(
+      expect.objectContaining({ code: 'validation_failed', details: [expect.objectContaining({ message: `a connection may show at most ${PRESENCE_IDS_PER_CONNECTION} different presences in a document` })] }),
+    );
+    // Another connection (a reloaded page) starts afresh.
+    presence.apply('socket-b', showAndClear(6000)[0], [6000]);
+    expect(presence.awareness.getStates().has(6000)).toBe(true);
+
+    // The clocks of the presences that went away are kept a while (a late, older copy is refused)...
+    expect(presence.rememberedClocks).toBe(1 + PRESENCE_IDS_PER_CONNECTION + 1);
+    // ...and then forgotten; the one still shown stays.
+    vi.advanceTimersByTime(PRESENCE_FORGET_MS * 2);
+    expect(presence.rememberedClocks).toBe(2);
+    expect(presence.awareness.getStates().has(6000)).toBe(true);
+    presence.destroy();
+  });
+});
