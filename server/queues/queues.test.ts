@@ -44,7 +44,7 @@ describe('document compaction requests', () => {
       await eventually(() => runs.length === 2 || undefined);
       await eventually(async () => {
         const counts = await queues.documents.getJobCounts('active', 'waiting', 'delayed');
-        return counts.active + counts.waiting + counts.delayed === 0 || undefined;
+        return Object.values(counts).every((count) => count === 0) || undefined;
       });
       expect(runs).toHaveLength(2);
     } finally {
