@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { courses } from '../../server/db/schema.ts';
 import { buildPanel } from '../support/documents.ts';
 import { launchChromium, signInPage } from '../support/browser.ts';
@@ -194,6 +194,34 @@ describe('panel worksheet in Chromium', () => {
     const card = await page.getByTestId('new-comment').boundingBox();
     const button = await page.getByTestId('comment-add').boundingBox();
     expect(button!.x + button!.width).toBeLessThanOrEqual(card!.x + card!.width);
+  });
+
+  it('keeps the live worksheet open when a refresh of the evaluation fails, and says so until one succeeds', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    const page = await openWorksheet(panel.reviewers[0]!.user.email, panel.evaluation.id);
+    await notes(page).click();
+    await page.keyboard.type('Written before the hiccup.');
+    await expect.poll(() => saveStatus(page)).toBe('saved');
+
+    const { db } = stack.database;
+    // The evaluation's facts cannot be read (the seats table is away) as a phase change asks the page to refresh.
+    await db.execute(sql`alter table panel_seats rename to panel_seats_away`);
+    try {
+      stack.server.app.notify.evaluationChanged(panel.evaluation.id, 'deliberation');
+      await page.getByTestId('worksheet-refresh-error').waitFor();
+      await page.screenshot({ path: 'test-results/worksheet-refresh-error.png' });
+      expect(await page.getByTestId('worksheet-error').count()).toBe(0);
+      expect(await notesText(page)).toBe('Written before the hiccup.');
+    } finally {
+      await db.execute(sql`alter table panel_seats_away rename to panel_seats`);
+    }
+    stack.server.app.notify.evaluationChanged(panel.evaluation.id, 'deliberation');
+    await expect.poll(() => page.getByTestId('worksheet-refresh-error').count()).toBe(0);
+    await notes(page).click();
+    await page.keyboard.press('End');
+    await page.keyboard.type(' And after it.');
+    await expect.poll(() => saveStatus(page)).toBe('saved');
+    await page.context().close();
   });
 
   it('tells a panelist whose paste was too large that it is not saved, and reloads the saved worksheet on request', async () => {
