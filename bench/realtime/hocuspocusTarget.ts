@@ -6,7 +6,7 @@ import type { Target } from './workload.ts';
 
 /** Starts Hocuspocus 4.7 (default configuration) in its own process, under the same V8 flags as Quorum's server. */
 export async function startHocuspocusTarget(): Promise<Target & { stop: () => Promise<void> }> {
-  const child = fork(fileURLToPath(new URL('./hocuspocusServer.ts', import.meta.url)), [], { stdio: 'inherit', execArgv: nodeFlags() });
+  const child = fork(fileURLToPath(new URL('./hocuspocusServer.mjs', import.meta.url)), [], { stdio: 'inherit', execArgv: nodeFlags() });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (message: { port: number }) => resolve(message.port));
     child.once('exit', (code) => reject(new Error(`hocuspocus exited with ${code}`)));
