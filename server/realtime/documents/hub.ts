@@ -17,7 +17,7 @@ import { appendUpdate, buildDoc, loadDocumentWriters, loadStoredDocument, measur
 import type { DocumentRelay } from './relay.ts';
 import { serialRetry } from './serialRetry.ts';
 import { answerSyncStep1, assertStateVector } from './sync.ts';
-import { assertSignedByWriter, claimClients, othersClients, withoutForeign, writtenUnderAnotherId } from './writers.ts';
+import { assertSignedByWriter, claimClients, learnOwners, othersClients, withoutForeign, writtenUnderAnotherId } from './writers.ts';
 
 export interface DocumentHubOptions {
   io: QuorumIo;
@@ -126,6 +126,7 @@ export class DocumentHub {
           if (this.documents.get(documentId) !== live) continue;
         }
       } catch (error) {
+        if (live) this.unloadIfUnused(live);
         throw undecided(error, this.options.logger, documentId);
       }
       if (this.subjects.generation(ref.evaluationId) === generation) break;
@@ -176,7 +177,9 @@ export class DocumentHub {
     } while (this.subjects.generation(evaluationId) !== generation);
     const { user } = socketData(socket).session;
     const { clients, signed } = readYjsUpdate(update);
-    // Every check that can refuse it comes before its client ids are claimed: a refused update changes nothing.
+    // Every check that can refuse it comes before its client ids are claimed: a refused update changes
+    // nothing. They judge each client id by its owner, learnt from storage if this process lacks it.
+    await learnOwners(this.options.db, this.options.logger, live, clients);
     let foreign = othersClients(live, clients, user.id);
     if (kind === 'update' && foreign.length > 0) throw writtenUnderAnotherId();
     assertSignedByWriter(live, signed, user);
@@ -363,7 +366,7 @@ export class DocumentHub {
     const wasIn = live?.sockets.has(socket.id) ?? false;
     this.leave(socket, documentId);
     if (!wasIn) return;
-    live!.evicted.add(socket.id);
+    live!.markEvicted(socket.id);
     // Only our own errors' messages reach the client (never a database error's).
     const message = cause instanceof AppError ? cause.message : 'You no longer have access to this document.';
     const code = cause instanceof AppError && cause.code === 'unavailable' ? 'unavailable' : 'forbidden';

@@ -68,7 +68,48 @@ describe('document limits', () => {
     again.provider.doc.getMap('draft').set('level', 'upper_division');
     await eventually(() => again.provider.status === 'saved' || undefined);
     await eventually(() => reader.provider.doc.getMap('draft').get('level') === 'upper_division' || undefined);
-    expect(buildDoc((await loadStoredDocument(stack.database.db, panel.documentId)).updates).getMap('draft').toJSON()).toEqual({ subject: 'Statistics', level: 'upper_division' });
+    const stored = buildDoc((await loadStoredDocument(stack.database.db, panel.documentId)).updates);
+    expect(stored.getMap('draft').toJSON()).toEqual({ subject: 'Statistics', level: 'upper_division' });
+    expect(stored.getText('pasted').length).toBe(0);
+  });
+
+  it('sends nothing more from a copy whose edit did not fit the document, not even with a reconnect', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    const writer = await openProvider(stack.url, panel.reviewers[0]!.cookie, panel.documentId);
+    const reader = await openProvider(stack.url, panel.coordinator.cookie, panel.documentId);
+    sockets.push({ disconnect: writer.close }, { disconnect: reader.close });
+    const text = writer.provider.doc.getText('long');
+    text.insert(0, 'a'.repeat(30_000));
+    await eventually(() => writer.provider.status === 'saved' || undefined);
+    text.insert(text.length, 'b'.repeat(15_000));
+    await eventually(() => writer.provider.status === 'refused' || undefined);
+    expect(writer.provider.lastError).toMatchObject({ code: 'payload_too_large' });
+
+    // Its connection drops and comes back. The join's resync would send the refused edit again (it
+    // fits one update; the document might have room by then, after a compaction, say, while the
+    // page still says it was refused); a diverged copy sends nothing, as the page says.
+    const writerId = writer.provider.awareness.clientID;
+    await eventually(() => reader.provider.awareness.getStates().has(writerId) || undefined);
+    // The reader sees the writer's presence go and come back with its join (after the resync).
+    const back = new Promise<void>((resolve) => {
+      let left = false;
+      const watch = ({ added, removed }: { added: number[]; removed: number[] }) => {
+        if (removed.includes(writerId)) left = true;
+        else if (left && added.includes(writerId)) {
+          reader.provider.awareness.off('change', watch);
+          resolve();
+        }
+      };
+      reader.provider.awareness.on('change', watch);
+    });
+    // What the writer's new connection sends, as written to the wire.
+    const sent: string[] = [];
+    writer.socket.io.once('open', () => writer.socket.io.engine.on('packetCreate', (packet: { data?: unknown }) => sent.push(String(packet.data ?? ''))));
+    writer.socket.io.engine.close();
+    await back;
+    expect(sent.some((data) => data.includes('"doc.join"'))).toBe(true);
+    expect(sent.filter((data) => data.includes('"doc.update"'))).toEqual([]);
+    expect(writer.provider.status).toBe('refused');
   });
 
   it('refuses updates that would take the document past its size limit', async () => {

@@ -37,6 +37,9 @@ export const STORED_ORIGIN = Symbol('stored');
  */
 const STORE_RETRY = { firstMs: 1_000, maxMs: 30_000, attempts: 12 };
 
+/** How long a socket taken out of the room is remembered as such: far longer than any update's checks take. */
+const EVICTION_MEMORY_MS = 10 * 60_000;
+
 /** A merge broadcast to the room and waiting to be stored, with the edits it acknowledges. */
 interface UnstoredMerge {
   update: Uint8Array;
@@ -71,7 +74,14 @@ export class LiveDocument {
    * an update of theirs still on its way goes nowhere. One that left on its own (a page closed,
    * navigation, a dropped connection) had its updates authorized already: those are still stored.
    */
-  readonly evicted = new Set<string>();
+  readonly evicted = new Map<string, number>();
+
+  /** Marks a socket taken out; forgets those taken out long enough ago that nothing of theirs can still be on its way. */
+  markEvicted(socketId: string): void {
+    const now = performance.now();
+    for (const [evictedId, at] of this.evicted) if (now - at > EVICTION_MEMORY_MS) this.evicted.delete(evictedId);
+    this.evicted.set(socketId, now);
+  }
   /**
    * Bytes stored (snapshot + log) plus those on their way, for the size limit: counted up from the
    * load with every edit here and every update relayed from another process. Compaction makes the

@@ -67,6 +67,16 @@ export async function claimDocumentClients(db: DbOrTx, documentId: string, claim
   return new Map(rows.map((row) => [row.clientId, row.userId]));
 }
 
+/** Who owns each of `clientIds` in the document, for those someone has claimed. */
+export async function readDocumentClientOwners(db: DbOrTx, documentId: string, clientIds: readonly number[]): Promise<Map<number, string>> {
+  if (clientIds.length === 0) return new Map();
+  const rows = await db
+    .select({ clientId: documentClients.clientId, userId: documentClients.userId })
+    .from(documentClients)
+    .where(and(eq(documentClients.documentId, documentId), inArray(documentClients.clientId, [...clientIds])));
+  return new Map(rows.map((row) => [row.clientId, row.userId]));
+}
+
 /** What a document takes in storage now (snapshot + log), as the size limit counts it. */
 export async function measureStoredBytes(db: DbOrTx, documentId: string): Promise<number> {
   const result = await db.execute<{ bytes: string | number }>(sql`

@@ -195,6 +195,57 @@ describe('writers and their Yjs client ids', () => {
     expect(await storedNotes(panel.documentId)).toBe('Written under a fresh id.');
     const stored = await owners(panel.documentId);
     expect([stored.get(taken), stored.get(doc.clientID)]).toEqual([bob!.user.id, alice!.user.id]);
+
+    // With edits already under the taken id (they can never be stored), the copy reads only: it joins
+    // without claiming, once, and says its edits are refused.
+    const written = new Y.Doc();
+    written.clientID = taken;
+    written.getText('orphan').insert(0, 'under an id that is not mine');
+    const reader = await openProvider(stack.url, alice!.cookie, panel.documentId, written);
+    closers.push(reader.close);
+    expect(reader.provider.synced).toBe(true);
+    expect(reader.provider.status).toBe('refused');
+    expect(reader.provider.doc.getText('notes').toString()).toBe('Written under a fresh id.');
+  });
+
+  it('leaves out, without refusing, others\' signed comments in a step 2 when their ids were claimed on another process', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
+    const [bob, carol] = panel.reviewers;
+    const crafted = await joinedSocket(stack.url, carol!.cookie, panel.documentId);
+    closers.push(() => crafted.disconnect());
+    // Bob wrote a comment through another server process: his client id was claimed there, and this
+    // process, holding the document already, has not heard of it. Carol received the comment and
+    // her reconnect's step 2 carries it, with an edit of her own.
+    const doc = new Y.Doc();
+    const bobsId = doc.clientID;
+    addCommentThread(doc, { kind: 'syllabus', ref: '1' }, { authorId: bob!.user.id, authorName: bob!.user.name, text: 'Week 2 needs a lab.' });
+    await stack.database.db.insert(documentClients).values({ documentId: panel.documentId, clientId: bobsId, userId: bob!.user.id });
+    const carols = new Y.Doc();
+    Y.applyUpdate(carols, Y.encodeStateAsUpdate(doc));
+    carols.getText('carol-probe').insert(0, 'Carol was here.');
+    const step2 = Y.encodeStateAsUpdate(carols);
+    expect(await emitAck(crafted, 'doc.update', { documentId: panel.documentId, sync: toWire(encodeSyncStep2(step2)), clientUpdateId: 's2' })).toMatchObject({ ok: true });
+    const stored = buildDoc((await loadStoredDocument(stack.database.db, panel.documentId)).updates);
+    expect(stored.getText('carol-probe').toString()).toBe('Carol was here.');
+    expect(readThreads(stored)).toEqual([]);
+  });
+
+  it('answers a join whose claim the database refuses as unavailable, and does not keep the worksheet loaded for it', async () => {
+    const db = stack.database.db;
+    const panel = await buildPanel(db, stack.url, { reviewers: 1 });
+    await db.execute(sql`create function refuse_claims() returns trigger language plpgsql as $$ begin raise exception 'claims refused'; end $$`);
+    await db.execute(sql`create trigger refuse_claims before insert on document_clients for each row execute function refuse_claims()`);
+    try {
+      const socket = await connectSocket(stack.url, panel.reviewers[0]!.cookie);
+      closers.push(() => socket.disconnect());
+      const refused = await emitAck(socket, 'doc.join', { documentId: panel.documentId, clientId: new Y.Doc().clientID });
+      expect(refused).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+      expect((refused as { error: { message: string } }).error.message).not.toMatch(/claims refused/);
+    } finally {
+      await db.execute(sql`drop trigger refuse_claims on document_clients`);
+      await db.execute(sql`drop function refuse_claims()`);
+    }
+    await eventually(() => !stack.server.app.documents!.loadedIds.includes(panel.documentId) || undefined);
   });
 
   it('claims no client id for an update it refuses', async () => {

@@ -6,7 +6,7 @@ import { batchPerTurn } from '../../infra/batchPerTurn.ts';
 import { undecided } from './access.ts';
 import { withoutClients, type SignedContent } from './limits.ts';
 import type { LiveDocument } from './liveDocument.ts';
-import { claimDocumentClients } from './persistence.ts';
+import { claimDocumentClients, readDocumentClientOwners } from './persistence.ts';
 
 /** Per document: claims of client ids, gathered (see `batchPerTurn`) while one claim round runs. */
 const claimers = new WeakMap<LiveDocument, (clientId: number, userId: string) => Promise<string | undefined>>();
@@ -47,6 +47,29 @@ export function othersClients(live: LiveDocument, clients: Iterable<number>, use
     const owner = live.writers.get(clientId);
     return owner !== undefined && owner !== userId;
   });
+}
+
+/** Per document: lookups of client ids' owners, gathered while one runs (see `batchPerTurn`). */
+const learners = new WeakMap<LiveDocument, (clientId: number) => Promise<string | undefined>>();
+
+/**
+ * Learns from storage who owns those of `clients` this process does not know yet (claimed on
+ * another process, say), so that checks made before claiming judge them by their real owner.
+ */
+export async function learnOwners(db: Database, logger: Pick<Logger, 'warn'>, live: LiveDocument, clients: Iterable<number>): Promise<void> {
+  const unknown = [...clients].filter((clientId) => !live.writers.has(clientId));
+  if (unknown.length === 0) return;
+  let learn = learners.get(live);
+  if (!learn) {
+    // A room that starts typing at once asks about many new ids: a few queries, not one per update.
+    learn = batchPerTurn(async (clientIds: number[]) => {
+      const owners = await readDocumentClientOwners(db, live.id, clientIds.filter((clientId) => !live.writers.has(clientId)));
+      for (const [clientId, owner] of owners) live.writers.set(clientId, owner);
+      return owners;
+    });
+    learners.set(live, learn);
+  }
+  await Promise.all(unknown.map((clientId) => learn(clientId))).catch((error: unknown) => Promise.reject(undecided(error, logger, live.id)));
 }
 
 /**

@@ -143,10 +143,17 @@ export class DocumentProvider {
     if (this.destroyed || this.revoked) return;
     const step1 = encoding.createEncoder();
     writeSyncStep1(step1, this.doc);
-    this.socket.emit('doc.join', { documentId: this.documentId, sync: toWire(encoding.toUint8Array(step1)), clientId: this.doc.clientID }, (response) => {
+    // A diverged copy writes nothing more: it joins to keep reading, without claiming a client id.
+    const clientId = this.diverged ? undefined : this.doc.clientID;
+    this.socket.emit('doc.join', { documentId: this.documentId, sync: toWire(encoding.toUint8Array(step1)), clientId }, (response) => {
       if (this.destroyed) return;
       if (!response.ok) {
-        if (isClientIdTaken(response.error) && this.takeFreshClientId()) return this.join();
+        // Taken: with a fresh id, or (edits under the old one) diverged and reading only, join again at once.
+        if (isClientIdTaken(response.error)) {
+          this.takeFreshClientId();
+          this.changed();
+          return this.join();
+        }
         this.lastError = response.error;
         if (response.error.code === 'forbidden' || response.error.code === 'not_found') {
           this.revoked = { documentId: this.documentId, code: 'forbidden', message: response.error.message };
@@ -174,23 +181,31 @@ export class DocumentProvider {
    * a rare collision): with nothing written under it yet, take a fresh one, for the document and our
    * presence alike. With edits under it, they can never be stored: this copy has diverged.
    */
-  private takeFreshClientId(): boolean {
+  private takeFreshClientId(): void {
     if (Y.getState(this.doc.store, this.doc.clientID) > 0) {
       this.diverged = true;
-      return false;
+      return;
     }
     const state = this.awareness.getLocalState();
-    removeAwarenessStates(this.awareness, [this.awareness.clientID], this);
+    // The room hears that the old presence went; the new one goes out only with the join that
+    // claims its id (not before: anyone could claim it from there).
+    removeAwarenessStates(this.awareness, [this.awareness.clientID], 'local');
+    this.joined = false;
     this.awareness.meta.delete(this.awareness.clientID);
     const fresh = freshClientId();
     this.doc.clientID = fresh;
     this.awareness.clientID = fresh;
     if (state) this.awareness.setLocalState(state);
-    return true;
   }
 
   /** Sync step 2 from our side: send what the server's state vector lacks, in place of every unacked edit. */
   private resync(serverStateVector: Uint8Array): void {
+    // Diverged: what the server lacks includes the refused edit (which may fit by now: compaction
+    // made room, say) and what followed it; none of it goes, as the page says.
+    if (this.diverged) {
+      this.unacked.clear();
+      return;
+    }
     if (!this.canWrite) {
       // Read-only now: diverged only if this client wrote something the server does not have. (What
       // the server lacks of others' edits, e.g. broadcast and not yet stored, is theirs to send.)
