@@ -9,6 +9,7 @@ import { buildPanel, connectSocket, emitAck, joinedSocket, openProvider, updateO
 import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
 import { eventually } from '../../../test/support/wait.ts';
 import { buildDoc, loadStoredDocument } from './persistence.ts';
+import { DocumentProvider } from '../../../app/lib/realtime/worksheet/provider.ts';
 import { documentClients } from '../../db/schema.ts';
 import { eq } from 'drizzle-orm';
 
@@ -196,16 +197,27 @@ describe('writers and their Yjs client ids', () => {
     const stored = await owners(panel.documentId);
     expect([stored.get(taken), stored.get(doc.clientID)]).toEqual([bob!.user.id, alice!.user.id]);
 
-    // With edits already under the taken id (they can never be stored), the copy reads only: it joins
-    // without claiming, once, and says its edits are refused.
+    // With edits already under the taken id (they can never be stored), the copy stops: it neither
+    // joins again (the room's edits under that id would land on top of its own) nor shows a presence
+    // under an id that is someone else's, and it says its edits are refused.
     const written = new Y.Doc();
     written.clientID = taken;
     written.getText('orphan').insert(0, 'under an id that is not mine');
-    const reader = await openProvider(stack.url, alice!.cookie, panel.documentId, written);
-    closers.push(reader.close);
-    expect(reader.provider.synced).toBe(true);
-    expect(reader.provider.status).toBe('refused');
-    expect(reader.provider.doc.getText('notes').toString()).toBe('Written under a fresh id.');
+    written.getText('notes').insert(0, 'mine: ');
+    const socket = await connectSocket(stack.url, alice!.cookie);
+    closers.push(() => socket.disconnect());
+    const joins: string[] = [];
+    socket.io.engine.on('packetCreate', (packet: { data?: unknown }) => {
+      if (String(packet.data ?? '').includes('"doc.join"')) joins.push(String(packet.data));
+    });
+    const stopped = new DocumentProvider(socket, panel.documentId, written);
+    closers.push(() => stopped.destroy());
+    await eventually(() => stopped.status === 'refused' || undefined);
+    expect(stopped.lastError).toMatchObject({ code: 'conflict', details: { reason: 'client_id_taken' } });
+    // The join answer was a refusal: nothing of the room was applied, and it asks no more.
+    expect(written.getText('notes').toString()).toBe('mine: ');
+    expect(await emitAck(first, 'doc.join', { documentId: panel.documentId })).toMatchObject({ ok: true });
+    expect(joins).toHaveLength(1);
   });
 
   it('leaves out, without refusing, others\' signed comments in a step 2 when their ids were claimed on another process', async () => {

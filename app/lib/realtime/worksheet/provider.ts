@@ -148,11 +148,13 @@ export class DocumentProvider {
     this.socket.emit('doc.join', { documentId: this.documentId, sync: toWire(encoding.toUint8Array(step1)), clientId }, (response) => {
       if (this.destroyed) return;
       if (!response.ok) {
-        // Taken: with a fresh id, or (edits under the old one) diverged and reading only, join again at once.
+        // Taken: with nothing written under it yet, join again at once under a fresh id. With edits
+        // under it, this copy can neither save them nor read on (the room's edits under that id would
+        // land on top of ours): it stops, and the page offers the saved worksheet.
         if (isClientIdTaken(response.error)) {
-          this.takeFreshClientId();
-          this.changed();
-          return this.join();
+          if (this.takeFreshClientId()) return this.join();
+          this.lastError = response.error;
+          return this.changed();
         }
         this.lastError = response.error;
         if (response.error.code === 'forbidden' || response.error.code === 'not_found') {
@@ -179,12 +181,12 @@ export class DocumentProvider {
   /**
    * Another writer owns our Yjs client id in this document (someone claimed it from our presence, or
    * a rare collision): with nothing written under it yet, take a fresh one, for the document and our
-   * presence alike. With edits under it, they can never be stored: this copy has diverged.
+   * presence alike (true). With edits under it, they can never be stored: this copy has diverged (false).
    */
-  private takeFreshClientId(): void {
+  private takeFreshClientId(): boolean {
     if (Y.getState(this.doc.store, this.doc.clientID) > 0) {
       this.diverged = true;
-      return;
+      return false;
     }
     const state = this.awareness.getLocalState();
     // The room hears that the old presence went; the new one goes out only with the join that
@@ -196,6 +198,7 @@ export class DocumentProvider {
     this.doc.clientID = fresh;
     this.awareness.clientID = fresh;
     if (state) this.awareness.setLocalState(state);
+    return true;
   }
 
   /** Sync step 2 from our side: send what the server's state vector lacks, in place of every unacked edit. */
