@@ -3,6 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { eq, sql } from 'drizzle-orm';
 import { courses } from '../../server/db/schema.ts';
 import { buildPanel } from '../support/documents.ts';
+import { signedIn } from '../support/http.ts';
 import { launchChromium, signInPage } from '../support/browser.ts';
 import { TEST_PASSWORD } from '../support/factories.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
@@ -221,6 +222,22 @@ describe('panel worksheet in Chromium', () => {
     await page.keyboard.press('End');
     await page.keyboard.type(' And after it.');
     await expect.poll(() => saveStatus(page)).toBe('saved');
+    await page.context().close();
+  });
+
+  it('takes the worksheet away from a panelist who declares a conflict, and says why', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
+    const reviewer = panel.reviewers[1]!;
+    const page = await openWorksheet(reviewer.user.email, panel.evaluation.id);
+    // Declared elsewhere (another tab, say): the page is told, its refetch is refused, and that is an
+    // answer, not a hiccup: no "the worksheet itself is live" here.
+    const api = await signedIn(stack.url, reviewer.user.email);
+    expect((await api.post(`/api/evaluations/${panel.evaluation.id}/conflicts`, { reason: 'I advised the course team last year.' })).status).toBe(201);
+    await page.getByTestId('worksheet-error').waitFor();
+    expect(await page.getByTestId('worksheet-error').textContent()).toContain('You declared a conflict of interest on this evaluation');
+    expect(await page.getByTestId('worksheet-refresh-error').count()).toBe(0);
+    expect(await page.getByTestId('notes-editor').count()).toBe(0);
+    await page.screenshot({ path: 'test-results/worksheet-conflict.png' });
     await page.context().close();
   });
 
