@@ -1,8 +1,7 @@
 import type { Socket } from 'socket.io';
 import { AppError, errors } from '../../../shared/errors.ts';
 import { can, type EvaluationSubject } from '../../../shared/policies/index.ts';
-import { encodeSyncUpdate } from '../../../shared/realtime/syncMessages.ts';
-import { documentLimits, parseDocumentId, toWire, worksheetDocumentId, type DocJoinResult } from '../../../shared/realtime/documents.ts';
+import { documentLimits, parseDocumentId, worksheetDocumentId, type DocJoinResult } from '../../../shared/realtime/documents.ts';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
@@ -11,13 +10,14 @@ import type { QuorumIo } from '../notifier.ts';
 import { rooms } from '../rooms.ts';
 import { authorizeDocument, createSubjectLoader, isAccessRefusal, undecided, type SubjectLoader } from './access.ts';
 import { stampAwarenessUpdate } from './awareness.ts';
-import { assertAwarenessSize, assertDocumentRoom, assertUpdateSize, readYjsUpdate } from './limits.ts';
+import { assertAwarenessSize, assertUpdateSize } from './limits.ts';
 import { LiveDocument, type DocumentOutlets } from './liveDocument.ts';
-import { appendUpdate, buildDoc, loadDocumentWriters, loadStoredDocument, measureStoredBytes } from './persistence.ts';
+import { buildDoc, loadDocumentWriters, loadStoredDocument, measureStoredBytes } from './persistence.ts';
+import { documentOutlets } from './outlets.ts';
 import type { DocumentRelay } from './relay.ts';
 import { serialRetry } from './serialRetry.ts';
 import { answerSyncStep1, assertStateVector } from './sync.ts';
-import { assertSignedByWriter, claimClients, learnOwners, othersClients, withoutForeign, writtenUnderAnotherId } from './writers.ts';
+import { claimClients, othersClients, ownPartOf } from './writers.ts';
 
 export interface DocumentHubOptions {
   io: QuorumIo;
@@ -58,27 +58,7 @@ export class DocumentHub {
   constructor(options: DocumentHubOptions) {
     this.options = options;
     this.subjects = createSubjectLoader(options.db, options.config.DOC_ACCESS_TTL_MS);
-    const { io, relay } = options;
-    this.outlets = {
-      store: async (documentId, update, actorId) => {
-        await appendUpdate(options.db, documentId, update, actorId);
-        // Other server processes holding this document apply it too (see relayDocumentsAcrossProcesses).
-        relay.send({ type: 'stored', documentId, update });
-      },
-      broadcast: (documentId, update, except) => {
-        const target = io.local.to(rooms.document(documentId));
-        // Framed once as a y-protocols update message, as base64 text (one frame per socket, see
-        // toWire); Socket.IO encodes the packet once for the whole room.
-        (except ? target.except(except) : target).emit('doc.update', { documentId, sync: toWire(encodeSyncUpdate(update)) });
-      },
-      broadcastAwareness: (documentId, update, except) => {
-        const target = io.local.to(rooms.document(documentId));
-        (except ? target.except(except) : target).emit('doc.awareness', { documentId, update: toWire(update) });
-      },
-      relayAwareness: (documentId, update) => relay.send({ type: 'presence', documentId, update }),
-      badUpdate: (documentId, error) => options.logger.error({ err: error, documentId }, 'stored document update does not apply'),
-      storeAbandoned: (documentId, error) => options.logger.error({ err: error, documentId }, 'gave up storing edits after a failed insert; their writers or the room must send them again'),
-    };
+    this.outlets = documentOutlets(options);
   }
 
   /** Documents held in memory now (for tests and metrics). */
@@ -176,23 +156,7 @@ export class DocumentHub {
       }
     } while (this.subjects.generation(evaluationId) !== generation);
     const { user } = socketData(socket).session;
-    const { clients, signed } = readYjsUpdate(update);
-    // Every check that can refuse it comes before its client ids are claimed: a refused update changes
-    // nothing. They judge each client id by its owner, learnt from storage if this process lacks it.
-    await learnOwners(this.options.db, this.options.logger, live, clients);
-    let foreign = othersClients(live, clients, user.id);
-    if (kind === 'update' && foreign.length > 0) throw writtenUnderAnotherId();
-    assertSignedByWriter(live, signed, user);
-    let own = withoutForeign(update, foreign);
-    if (own) assertDocumentRoom(this.options.config, live.storedBytes, own);
-    await claimClients(this.options.db, this.options.logger, live, clients, user.id);
-    // Someone else's claim of one of them won meanwhile (on this process or another).
-    const lost = othersClients(live, clients, user.id);
-    if (lost.length > foreign.length) {
-      if (kind === 'update') throw writtenUnderAnotherId();
-      foreign = lost;
-      own = withoutForeign(update, foreign);
-    }
+    const own = await ownPartOf(this.options, live, update, kind, user);
     // Taken out while we awaited (a seat removed, say)? Nothing goes in: `doc.revoked` told the client
     // why. (Left on its own meanwhile, the page closed say: its edit was authorized and is stored.)
     if (live.evicted.has(socket.id)) throw errors.unavailable('This update arrived as you were taken out of the document.');

@@ -4,7 +4,7 @@ import type { Database } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
 import { batchPerTurn } from '../../infra/batchPerTurn.ts';
 import { undecided } from './access.ts';
-import { withoutClients, type SignedContent } from './limits.ts';
+import { assertDocumentRoom, readYjsUpdate, withoutClients, type DocumentLimitConfig, type SignedContent } from './limits.ts';
 import type { LiveDocument } from './liveDocument.ts';
 import { claimDocumentClients, readDocumentClientOwners } from './persistence.ts';
 
@@ -113,3 +113,37 @@ export function assertSignedByWriter(live: LiveDocument, signed: readonly Signed
 /** The refusal of a live edit written under a Yjs client id another user owns in the document. */
 export const writtenUnderAnotherId = () =>
   errors.forbidden("This edit is written under a Yjs client id another writer owns in this document; reload the worksheet to go on.", { reason: 'client_id_taken' });
+
+/**
+ * What of a writer's update goes in: all of it, or (a step 2 carrying others' edits the server
+ * lacks) less what is written under other users' client ids; null when nothing is left. Refuses
+ * a live edit under another user's id, a comment signed in someone else's name, and an update the
+ * document has no room for. Every check that can refuse it comes before its client ids are
+ * claimed, so a refused update changes nothing; they judge each id by its owner, learnt from
+ * storage when this process lacks it. Ids nobody owns yet become the writer's.
+ */
+export async function ownPartOf(
+  context: { db: Database; logger: Pick<Logger, 'warn'>; config: DocumentLimitConfig },
+  live: LiveDocument,
+  update: Uint8Array,
+  kind: 'update' | 'step2',
+  user: { id: string; name: string },
+): Promise<Uint8Array | null> {
+  const { db, logger, config } = context;
+  const { clients, signed } = readYjsUpdate(update);
+  await learnOwners(db, logger, live, clients);
+  let foreign = othersClients(live, clients, user.id);
+  if (kind === 'update' && foreign.length > 0) throw writtenUnderAnotherId();
+  assertSignedByWriter(live, signed, user);
+  let own = withoutForeign(update, foreign);
+  if (own) assertDocumentRoom(config, live.storedBytes, own);
+  await claimClients(db, logger, live, clients, user.id);
+  // Someone else's claim of one of them won meanwhile (on this process or another).
+  const lost = othersClients(live, clients, user.id);
+  if (lost.length > foreign.length) {
+    if (kind === 'update') throw writtenUnderAnotherId();
+    foreign = lost;
+    own = withoutForeign(update, foreign);
+  }
+  return own;
+}

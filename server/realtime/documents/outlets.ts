@@ -1,0 +1,37 @@
+import { encodeSyncUpdate } from '../../../shared/realtime/syncMessages.ts';
+import { toWire } from '../../../shared/realtime/documents.ts';
+import type { Database } from '../../db/client.ts';
+import type { Logger } from '../../logger.ts';
+import type { QuorumIo } from '../notifier.ts';
+import { rooms } from '../rooms.ts';
+import type { DocumentOutlets } from './liveDocument.ts';
+import { appendUpdate } from './persistence.ts';
+import type { DocumentRelay } from './relay.ts';
+
+/**
+ * Where this process's live documents send what they do: stored updates to PostgreSQL and then to
+ * the other server processes, broadcasts and presence to the local sockets of the room.
+ */
+export function documentOutlets(options: { io: QuorumIo; db: Database; logger: Logger; relay: Pick<DocumentRelay, 'send'> }): DocumentOutlets {
+  const { io, db, logger, relay } = options;
+  return {
+    store: async (documentId, update, actorId) => {
+      await appendUpdate(db, documentId, update, actorId);
+      // Other server processes holding this document apply it too (see relayDocumentsAcrossProcesses).
+      relay.send({ type: 'stored', documentId, update });
+    },
+    broadcast: (documentId, update, except) => {
+      const target = io.local.to(rooms.document(documentId));
+      // Framed once as a y-protocols update message, as base64 text (one frame per socket, see
+      // toWire); Socket.IO encodes the packet once for the whole room.
+      (except ? target.except(except) : target).emit('doc.update', { documentId, sync: toWire(encodeSyncUpdate(update)) });
+    },
+    broadcastAwareness: (documentId, update, except) => {
+      const target = io.local.to(rooms.document(documentId));
+      (except ? target.except(except) : target).emit('doc.awareness', { documentId, update: toWire(update) });
+    },
+    relayAwareness: (documentId, update) => relay.send({ type: 'presence', documentId, update }),
+    badUpdate: (documentId, error) => logger.error({ err: error, documentId }, 'stored document update does not apply'),
+    storeAbandoned: (documentId, error) => logger.error({ err: error, documentId }, 'gave up storing edits after a failed insert; their writers or the room must send them again'),
+  };
+}
