@@ -211,3 +211,23 @@ describe('LiveDocument storage (group commit)', () => {
     expect(live.storedBytes).toBe(500);
   });
 });
+
+describe('LiveDocument bookkeeping', () => {
+  it('remembers sockets taken out of the room for a while, then forgets them', () => {
+    vi.useFakeTimers({ toFake: ['performance'] });
+    try {
+      const live = new LiveDocument({ id: 'worksheet:x', ref: { kind: 'worksheet', evaluationId: 'x' }, doc: new Y.Doc(), storedBytes: 0, logLength: 0, outlets: controlledOutlets().outlets });
+      live.markEvicted('early');
+      vi.advanceTimersByTime(60_000);
+      live.markEvicted('later');
+      // An update of a socket taken out a minute ago may still be on its way: both are remembered.
+      expect([...live.evicted.keys()]).toEqual(['early', 'later']);
+      vi.advanceTimersByTime(10 * 60_000 + 1);
+      live.markEvicted('last');
+      expect([...live.evicted.keys()]).toEqual(['last']);
+      live.destroy();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
