@@ -66,17 +66,16 @@ export function stampAwarenessUpdate(update: Uint8Array, who: PresenceIdentity):
   return { update: encoding.toUint8Array(encoder), clientIds: entries.map((entry) => entry.clientId) };
 }
 
-/** Presence changes a socket may make per second, sustained, and in a burst (see DocumentPresence.apply). */
 /** Client ids one socket may show in a document at once (a page shows one; a reloaded editor replaces it). */
 export const PRESENCE_PER_SOCKET = 4;
 /**
- * Client ids one socket may ever show in a document: a page shows one, and each "reload the saved
- * worksheet" on the same connection one more. Without a bound, a connection could set and clear
- * fresh ids forever, and every copy of the room's presence would remember each one.
+ * Different client ids one socket may show in a document between joining and leaving it (a page
+ * shows one). Without a bound, a connection could set and clear fresh ids at the presence rate.
  */
 export const PRESENCE_IDS_PER_CONNECTION = 32;
 /** How long the clock of a presence that went away is kept (to refuse a late, older copy of it); then it is forgotten. */
 export const PRESENCE_FORGET_MS = 30_000;
+/** Presence changes a socket may make per second, sustained, and in a burst (see DocumentPresence.apply). */
 export const PRESENCE_RATE = 20;
 export const PRESENCE_BURST = 40;
 
@@ -109,7 +108,7 @@ export class DocumentPresence {
   /** The client ids each local socket owns (the same facts as `owners`, by socket). */
   private readonly claims = new Map<string, Set<number>>();
   private readonly buckets = new Map<string, PresenceBucket>();
-  /** Every client id each local socket has shown here, for PRESENCE_IDS_PER_CONNECTION. */
+  /** Every client id each local socket has shown here since it joined, for PRESENCE_IDS_PER_CONNECTION. */
   private readonly shown = new Map<string, Set<number>>();
   /** Client ids whose presence went away, and when: their clocks are forgotten after PRESENCE_FORGET_MS. */
   private readonly gone = new Map<number, number>();

@@ -115,14 +115,15 @@ export class DocumentHub {
       this.unloadIfUnused(live);
       throw errors.badRequest('The connection closed while joining.');
     }
-    if (clientId !== undefined && othersClients(live, [clientId], actor.id).length > 0 && can(actor, 'worksheet.write', subject)) {
+    const canWrite = can(actor, 'worksheet.write', subject);
+    if (canWrite && clientId !== undefined && othersClients(live, [clientId], actor.id).length > 0) {
       this.unloadIfUnused(live);
       throw errors.conflict('Another writer owns this Yjs client id in the document: pick another and join again.', { reason: 'client_id_taken' });
     }
     // From here to the answer nothing awaits: every update stored later is broadcast to this socket.
     let answer: DocJoinResult;
     try {
-      answer = answerSyncStep1(live, clientStateVector, can(actor, 'worksheet.write', subject), this.options.config.DOC_MAX_UPDATE_BYTES);
+      answer = answerSyncStep1(live, clientStateVector, canWrite, this.options.config.DOC_MAX_UPDATE_BYTES);
     } catch (error) {
       this.unloadIfUnused(live);
       throw error;

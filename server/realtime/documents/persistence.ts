@@ -60,11 +60,7 @@ export async function claimDocumentClients(db: DbOrTx, documentId: string, claim
     .insert(documentClients)
     .values(claims.map(({ clientId, userId }) => ({ documentId, clientId, userId })))
     .onConflictDoNothing();
-  const rows = await db
-    .select({ clientId: documentClients.clientId, userId: documentClients.userId })
-    .from(documentClients)
-    .where(and(eq(documentClients.documentId, documentId), inArray(documentClients.clientId, claims.map(({ clientId }) => clientId))));
-  return new Map(rows.map((row) => [row.clientId, row.userId]));
+  return readDocumentClientOwners(db, documentId, claims.map(({ clientId }) => clientId));
 }
 
 /** Who owns each of `clientIds` in the document, for those someone has claimed. */

@@ -25,7 +25,7 @@ describe('document presence bookkeeping', () => {
     vi.useRealTimers();
   });
 
-  it('bounds how many presences one connection may ever show, and forgets the clocks of those gone', () => {
+  it('bounds how many presences one connection may show while joined, and forgets the clocks of those gone', () => {
     const presence = new DocumentPresence(new Y.Doc(), () => {});
     // One connection sets and clears fresh presences, never more than PRESENCE_PER_SOCKET at once.
     for (let index = 0; index < PRESENCE_IDS_PER_CONNECTION; index++) {
