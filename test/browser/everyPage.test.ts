@@ -56,7 +56,7 @@ beforeAll(async () => {
     { as: coordinator, name: 'coordinator-dashboard', path: '/', ready: '[data-testid="evaluation-row"]' },
     { as: coordinator, name: 'coordinator-evaluation', path: `/evaluations/${evaluationId}`, ready: '[data-testid="seat-row"]' },
     { as: coordinator, name: 'coordinator-published-evaluation', path: `/evaluations/${published.evaluationId}`, ready: '[data-testid="motion-outcome"]' },
-    { as: coordinator, name: 'coordinator-courses', path: '/courses', ready: 'h1' },
+    { as: coordinator, name: 'coordinator-courses', path: '/courses', ready: '[data-testid="course-row"]' },
     { as: coordinator, name: 'coordinator-course', path: `/courses/${row!.courseId}`, ready: 'h1' },
     { as: coordinator, name: 'coordinator-new-course', path: '/courses/new', ready: '[data-testid="course-form"]' },
     { as: coordinator, name: 'coordinator-import', path: '/courses/import', ready: 'h1' },
@@ -125,6 +125,9 @@ async function axeViolations(page: Page, name: string) {
   };
 }
 
+/** Pages whose tables show fewer columns on a phone instead of scrolling inside their card. */
+const LISTS_THAT_FIT = new Set(['chair-dashboard', 'coordinator-dashboard', 'coordinator-courses']);
+
 describe('every page', () => {
   it('fits a phone\'s width (a wide table scrolls inside its card)', async () => {
     const results = await visitAll({ viewport: PHONE, isMobile: true, hasTouch: true }, async (page, visit) => {
@@ -140,6 +143,12 @@ describe('every page', () => {
           return (ballot.compareDocumentPosition(facts) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
         });
         expect(ballotPrecedesFacts).toBe(true);
+      }
+      if (LISTS_THAT_FIT.has(visit.name)) {
+        // The lists people scan on a phone show their essential columns without scrolling sideways.
+        const scrolled = await page.locator('.table-wrap').evaluateAll((wraps) => wraps.map((wrap) => wrap.scrollWidth - wrap.clientWidth));
+        expect(scrolled.length, visit.name).toBeGreaterThan(0);
+        expect(scrolled.filter((extra) => extra > 0), visit.name).toEqual([]);
       }
       // Not window.innerWidth: a mobile browser widens its layout viewport to content that sticks out.
       return page.evaluate(({ name, width }) => {
