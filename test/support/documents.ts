@@ -1,4 +1,5 @@
 import { io } from 'socket.io-client';
+import { sql } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { DocumentProvider, type DocumentSocket } from '../../app/lib/realtime/worksheet/provider.ts';
 import type { Database } from '../../server/db/client.ts';
@@ -26,6 +27,18 @@ export async function storeLongLog(db: Database, documentId: string, edits = 400
   writer.on('update', (update: Uint8Array) => updates.push(update));
   for (let index = 0; index < edits; index++) writer.getText('notes-probe').insert(index, 'x');
   await db.insert(documentUpdates).values(updates.map((update) => ({ documentId, update: Buffer.from(update) })));
+}
+
+/** The database refuses every stored update (a real failure, raised by PostgreSQL itself) while `during` runs. */
+export async function withStorageRefused(db: Database, during: () => Promise<void>): Promise<void> {
+  await db.execute(sql`create function refuse_document_updates() returns trigger language plpgsql as $$ begin raise exception 'storage refused'; end $$`);
+  await db.execute(sql`create trigger refuse_document_updates before insert on document_updates for each row execute function refuse_document_updates()`);
+  try {
+    await during();
+  } finally {
+    await db.execute(sql`drop trigger refuse_document_updates on document_updates`);
+    await db.execute(sql`drop function refuse_document_updates()`);
+  }
 }
 
 export type AckResponse<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };

@@ -3,10 +3,10 @@ import { eq } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { documentSnapshots, documentUpdates } from '../../db/schema.ts';
 import { encodeSyncStep1 } from '../../../shared/realtime/syncMessages.ts';
-import { buildPanel, connectSocket, emitAck, openProvider, storeLongLog } from '../../../test/support/documents.ts';
+import { buildPanel, connectSocket, emitAck, joinedSocket, openProvider, storeLongLog, textEdit, withStorageRefused } from '../../../test/support/documents.ts';
 import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
 import { eventually } from '../../../test/support/wait.ts';
-import { appendUpdate } from './persistence.ts';
+import { appendUpdate, buildDoc, loadStoredDocument } from './persistence.ts';
 
 let stack: TestStack;
 
@@ -52,6 +52,22 @@ describe('document hub: loading, compaction and idle unload', () => {
     reader.close();
   });
 
+  it('stays loaded, past the idle wait, while an edit whose insert failed waits to be stored again, then stores it and unloads', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    const writer = await openProvider(stack.url, panel.reviewers[0]!.cookie, panel.documentId);
+    const stored = async () => buildDoc((await loadStoredDocument(stack.database.db, panel.documentId)).updates).getText('notes-probe').toString();
+    await withStorageRefused(stack.database.db, async () => {
+      writer.provider.doc.getText('notes-probe').insert(0, 'seen by the room, never resent');
+      await eventually(() => writer.provider.lastError?.code === 'unavailable' || undefined);
+      writer.close(); // the tab is closed: the room saw the edit, its writer will never send it again
+      // Several idle waits (200 ms here) pass with nobody in the document and its first retry failing.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(hub().loadedIds).toContain(panel.documentId);
+    });
+    await eventually(async () => (await stored()) === 'seen by the room, never resent' || undefined);
+    await eventually(() => !hub().loadedIds.includes(panel.documentId) || undefined);
+  });
+
   it('leaves nothing loaded when a join fails: a bad state vector, or a connection that closes while the document loads', async () => {
     const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
     const socket = await connectSocket(stack.url, panel.reviewers[0]!.cookie);
@@ -79,5 +95,23 @@ describe('document hub: loading, compaction and idle unload', () => {
     hub().applyStoredUpdate(panel.documentId, update);
     await eventually(() => reader.provider.doc.getText('notes-probe').toString() === 'from another process' || undefined);
     reader.close();
+  });
+
+  // Last: it closes the hub for the rest of the file.
+  it('once closing, refuses joins and edits (their clients send them again after reconnecting) and opens nothing', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    const other = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    const socket = await joinedSocket(stack.url, panel.reviewers[0]!.cookie, panel.documentId);
+    const late = await connectSocket(stack.url, other.reviewers[0]!.cookie);
+    await hub().close();
+    // The document was stored and dropped: the edit is refused as "join again", and joining waits for another server.
+    const edit = await emitAck(socket, 'doc.update', { documentId: panel.documentId, sync: textEdit('after the close').sync, clientUpdateId: 'late' });
+    expect(edit).toMatchObject({ ok: false, error: { details: { reason: 'not_joined' } } });
+    for (const [joiner, documentId] of [[socket, panel.documentId], [late, other.documentId]] as const) {
+      expect(await emitAck(joiner, 'doc.join', { documentId })).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+    }
+    expect([...hub().loadedIds, ...hub().loadingIds]).toEqual([]);
+    socket.disconnect();
+    late.disconnect();
   });
 });

@@ -35,6 +35,9 @@ const socketData = (socket: Socket) => socket.data as SocketData;
 /** At the size limit a document's stored size is measured again, at most this often. */
 const REMEASURE_AFTER_MS = 5_000;
 
+/** The refusal of a join or an edit that reaches a hub already closing (its client sends it again after reconnecting). */
+const shuttingDown = () => errors.unavailable('The server is shutting down; this is sent again once you reconnect.');
+
 /** A catch-up that could not read storage is tried again after this long, doubling up to the maximum. */
 const CATCH_UP_RETRY_MS = { firstMs: 1_000, maxMs: 60_000 };
 
@@ -83,6 +86,7 @@ export class DocumentHub {
     const ref = parseDocumentId(documentId);
     if (!ref) throw errors.notFound('Document');
     assertStateVector(clientStateVector);
+    if (this.closed) throw shuttingDown();
     const actor = socketData(socket).session.user;
     let subject: EvaluationSubject;
     let live: LiveDocument | undefined;
@@ -163,6 +167,8 @@ export class DocumentHub {
     if (live.evicted.has(socket.id)) throw errors.unavailable('This update arrived as you were taken out of the document.');
     // Unloaded meanwhile (its last socket left and it sat idle all that time): join again and resend.
     if (this.documents.get(documentId) !== live) throw errors.unavailable('The worksheet was closed meanwhile; it will be sent again.');
+    // The server is shutting down: what it stores now is what it settles before it stops.
+    if (this.closed) throw shuttingDown();
     // Nothing of its own (a step 2 carrying only others' edits, which are theirs to send): done.
     if (!own) return;
     await live.submit(own, socket.id, user.id).catch((error: unknown) => {
@@ -315,7 +321,10 @@ export class DocumentHub {
     this.catchUps.close();
     await Promise.allSettled([...this.loading.values()]);
     const all = [...this.documents.values()];
-    await Promise.allSettled(all.map((live) => live.settle()));
+    await Promise.allSettled(all.map(async (live) => {
+      await live.settle();
+      await live.storeFailedNow();
+    }));
     for (const live of all) this.unload(live);
   }
 
@@ -339,6 +348,8 @@ export class DocumentHub {
   }
 
   private async open(documentId: string): Promise<LiveDocument> {
+    // Closing: documents are being stored and dropped, and one loaded now would never be.
+    if (this.closed) throw shuttingDown();
     const loaded = this.documents.get(documentId);
     if (loaded) return loaded;
     const pending = this.loading.get(documentId);
@@ -375,7 +386,11 @@ export class DocumentHub {
     live.idleTimer = setTimeout(() => {
       live.idleTimer = null;
       void live.settle().then(() => {
-        if (live.sockets.size === 0 && !live.busy && this.documents.get(live.id) === live) this.unload(live);
+        if (live.sockets.size > 0 || this.documents.get(live.id) !== live) return;
+        // Merges it stores again after a failed insert keep it loaded (the room may have built on
+        // them): look again later.
+        if (live.busy) this.scheduleUnload(live);
+        else this.unload(live);
       });
     }, this.options.config.DOC_IDLE_UNLOAD_MS);
     live.idleTimer.unref();

@@ -127,6 +127,75 @@ describe('LiveDocument storage (group commit)', () => {
     expect(live.sinceCompaction).toBe(3);
   });
 
+  it('keeps storing a failed merge again, however long storage refuses, and stays busy (not to be unloaded) until it is stored', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { outlets, inserts } = controlledOutlets();
+      const live = new LiveDocument({ id: 'worksheet:v', ref: { kind: 'worksheet', evaluationId: 'v' }, doc: new Y.Doc(), storedBytes: 0, logLength: 0, outlets });
+      const refused = settledState(live.submit(edit(new Y.Doc(), 'the room built on this '), 'a', 'alice'));
+      await nextTurn();
+      inserts[0]!.fail(new Error('storage refused'));
+      await live.settle();
+      expect(refused.value).toBe('refused');
+      // Twenty retries over about ten minutes, each refused: the document neither gives up nor lets go.
+      for (let retry = 1; retry <= 20; retry++) {
+        await vi.advanceTimersByTimeAsync(30_000);
+        expect(inserts).toHaveLength(retry + 1);
+        expect(live.busy).toBe(true);
+        inserts[retry]!.fail(new Error('storage still refused'));
+        await nextTurn();
+      }
+      await vi.advanceTimersByTimeAsync(30_000);
+      inserts.at(-1)!.finish();
+      await vi.waitUntil(() => !live.busy);
+      expect(live.doc.getText('notes').toString()).toBe('the room built on this ');
+      expect(live.unstored).toHaveLength(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('tries every failed merge once more, at once, when told to (the hub closing), and reports those it must give up', async () => {
+    const { outlets, inserts, badUpdates } = controlledOutlets();
+    const live = new LiveDocument({ id: 'worksheet:u', ref: { kind: 'worksheet', evaluationId: 'u' }, doc: new Y.Doc(), storedBytes: 0, logLength: 0, outlets, storeRetryMs: 60_000 });
+    const writer = new Y.Doc();
+    void live.submit(edit(writer, 'saved at the last moment '), 'a', 'alice').catch(() => {});
+    await nextTurn();
+    inserts[0]!.fail(new Error('storage refused'));
+    await live.settle();
+    void live.submit(edit(new Y.Doc(), 'lost '), 'b', 'bob').catch(() => {});
+    await nextTurn();
+    inserts[1]!.fail(new Error('storage refused'));
+    await live.settle();
+
+    const closing = live.storeFailedNow();
+    await vi.waitUntil(() => inserts.length === 4); // both at once, not after their minute's wait
+    inserts.find((insert, index) => index >= 2 && textOf([insert.update]) === 'saved at the last moment ')!.finish();
+    inserts.find((insert, index) => index >= 2 && textOf([insert.update]) === 'lost ')!.fail(new Error('storage gone'));
+    await closing;
+    expect(live.doc.getText('notes').toString()).toBe('saved at the last moment ');
+    expect(badUpdates).toEqual([new Error('storage gone')]);
+    expect(live.busy).toBe(false);
+    expect(live.unstored).toHaveLength(0);
+  });
+
+  it('refuses edits still waiting for their turn when it is destroyed (their senders send them again)', async () => {
+    const { outlets, inserts } = controlledOutlets();
+    const live = new LiveDocument({ id: 'worksheet:t', ref: { kind: 'worksheet', evaluationId: 't' }, doc: new Y.Doc(), storedBytes: 0, logLength: 0, outlets, batchMs: 60_000 });
+    const first = settledState(live.submit(edit(new Y.Doc(), 'first '), 'a', 'alice'));
+    await nextTurn();
+    inserts[0]!.finish();
+    await vi.waitUntil(() => first.value === 'stored');
+    // The next broadcast may not go out for a minute (the batch window): this edit waits for it.
+    const waiting = live.submit(edit(new Y.Doc(), 'waiting '), 'b', 'bob').then(
+      () => null,
+      (error: unknown) => error,
+    );
+    live.destroy();
+    expect(await waiting).toMatchObject({ code: 'unavailable' });
+    expect(inserts).toHaveLength(1);
+  });
+
   it('gives up the retries once it is destroyed (unloaded): only clients that hold the edits can send them again', async () => {
     const { outlets, inserts } = controlledOutlets();
     const live = new LiveDocument({ id: 'worksheet:w', ref: { kind: 'worksheet', evaluationId: 'w' }, doc: new Y.Doc(), storedBytes: 0, logLength: 0, outlets, storeRetryMs: 300 });

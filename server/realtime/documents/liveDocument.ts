@@ -1,6 +1,7 @@
 import * as Y from 'yjs';
 import type { DocumentRef } from '../../../shared/realtime/documents.ts';
 import { DocumentPresence } from './awareness.ts';
+import { errors } from '../../../shared/errors.ts';
 import { appliesToEmptyDocument, unappliableUpdate } from './limits.ts';
 
 /** Where a live document's stored updates go, and how they reach its room. */
@@ -15,7 +16,7 @@ export interface DocumentOutlets {
   relayAwareness: (documentId: string, update: Uint8Array) => void;
   /** A stored update that did not apply to the Y.Doc (it was checked on a scratch document before storing, so this is a bug to log). */
   badUpdate: (documentId: string, error: unknown) => void;
-  /** Edits whose insert failed and whose retries all failed too: only clients that hold them can send them again. */
+  /** Edits whose insert failed and that were still unstored when the document was closed: only clients that hold them can send them again. */
   storeAbandoned: (documentId: string, error: unknown) => void;
 }
 
@@ -32,10 +33,28 @@ export const STORED_ORIGIN = Symbol('stored');
 
 /**
  * After a failed insert the document stores those merges itself, this long after (doubling up to
- * the maximum, at most `attempts` times): their senders were told to send them again, but one who
- * left never will, while the room already has them (and may build on them).
+ * the maximum) and for as long as it is loaded: their senders were told to send them again, but one
+ * who left never will, while the room already has them and may have built on them (an edit stored
+ * and acked that sits next to one never stored would never show). A document with merges still to
+ * store is busy: it is not unloaded, and closing the hub tries them once more.
  */
-const STORE_RETRY = { firstMs: 1_000, maxMs: 30_000, attempts: 12 };
+const STORE_RETRY = { firstMs: 1_000, maxMs: 30_000 };
+
+/** Merges whose insert failed, stored again by the document itself (see STORE_RETRY). */
+interface FailedMerge {
+  /** The merges as broadcast (in flight until stored). */
+  merges: Uint8Array[];
+  /** Their merge, as one row. */
+  update: Uint8Array;
+  /** Failed inserts so far. */
+  attempts: number;
+  /** The next try, while waiting for it. */
+  timer: NodeJS.Timeout | null;
+  /** The try under way, if any. */
+  trying: Promise<boolean> | null;
+  /** Why the last try failed. */
+  lastError: unknown;
+}
 
 /** How long a socket taken out of the room is remembered as such: far longer than any update's checks take. */
 const EVICTION_MEMORY_MS = 10 * 60_000;
@@ -107,7 +126,7 @@ export class LiveDocument {
   /** Merged updates broadcast but not yet stored. */
   private readonly inFlight = new Set<Uint8Array>();
   /** Merges whose insert failed, stored again by the document itself (see STORE_RETRY). */
-  private readonly retries = new Set<NodeJS.Timeout>();
+  private readonly failed = new Set<FailedMerge>();
   private destroyed = false;
 
   private readonly storeRetryMs: number;
@@ -198,17 +217,37 @@ export class LiveDocument {
     return [...this.inFlight];
   }
 
-  /** True while updates wait to be stored: the document must not be unloaded. */
+  /**
+   * True while updates wait to be stored, senders' edits or merges the document stores again after a
+   * failed insert: the document must not be unloaded.
+   */
   get busy(): boolean {
-    return this.batch.length > 0 || this.storing !== null;
+    return this.batch.length > 0 || this.storing !== null || this.failed.size > 0;
   }
 
-  /** Resolves when every queued update has been stored (or refused). */
+  /** Resolves when every queued update has been stored or refused (not waiting for the retries of failed inserts: see `storeFailedNow`). */
   async settle(): Promise<void> {
-    while (this.busy) {
+    while (this.batch.length > 0 || this.storing !== null) {
       if (this.batch.length > 0) this.flush();
       await this.storing;
     }
+  }
+
+  /**
+   * Tries once more, now, every merge whose insert failed (the hub is closing); those that fail
+   * again are given up and reported: only clients that hold them can send them again.
+   */
+  async storeFailedNow(): Promise<void> {
+    await Promise.all(
+      [...this.failed].map(async (entry) => {
+        if (entry.timer) clearTimeout(entry.timer);
+        entry.timer = null;
+        if (await (entry.trying ?? this.tryFailed(entry))) return;
+        if (!this.failed.delete(entry)) return;
+        for (const merge of entry.merges) this.inFlight.delete(merge);
+        this.outlets.storeAbandoned(this.id, entry.lastError);
+      }),
+    );
   }
 
   /** Flushes at the end of this turn, or once `batchMs` have passed since the last flush. */
@@ -299,8 +338,10 @@ export class LiveDocument {
         this.storedBytes -= bytes;
         this.pendingBytes -= bytes;
         pending.forEach((entry) => entry.reject(error));
-        // Still in flight (joiners get them) until stored by the retry, or given up.
-        this.storeLater(group.map((merge) => merge.update), update, 1);
+        // Still in flight (joiners get them) until stored by the document itself.
+        const entry: FailedMerge = { merges: group.map((merge) => merge.update), update, attempts: 1, timer: null, trying: null, lastError: error };
+        this.failed.add(entry);
+        this.retryLater(entry);
         continue;
       }
       this.pendingBytes -= bytes;
@@ -312,36 +353,52 @@ export class LiveDocument {
     }
   }
 
-  /** Stores `update` (the merge of `merges`, broadcast earlier) without senders to answer, after a failed insert. */
-  private storeLater(merges: Uint8Array[], update: Uint8Array, attempt: number): void {
-    const delay = Math.min(this.storeRetryMs * 2 ** (attempt - 1), STORE_RETRY.maxMs);
-    const timer = setTimeout(() => {
-      this.retries.delete(timer);
-      if (this.destroyed) return;
-      this.outlets.store(this.id, update, null).then(
-        () => {
-          for (const merge of merges) this.inFlight.delete(merge);
-          if (this.destroyed) return;
-          this.storedBytes += update.byteLength;
-          this.sinceCompaction += 1;
-          this.applySafely(update);
-        },
-        (error: unknown) => {
-          if (this.destroyed) return;
-          if (attempt < STORE_RETRY.attempts) return this.storeLater(merges, update, attempt + 1);
-          for (const merge of merges) this.inFlight.delete(merge);
-          this.outlets.storeAbandoned(this.id, error);
-        },
-      );
+  /** Stores a failed merge again after the wait its failures so far call for. */
+  private retryLater(entry: FailedMerge): void {
+    const delay = Math.min(this.storeRetryMs * 2 ** (entry.attempts - 1), STORE_RETRY.maxMs);
+    entry.timer = setTimeout(() => {
+      entry.timer = null;
+      void this.tryFailed(entry).then((stored) => {
+        if (!stored && !this.destroyed && this.failed.has(entry)) this.retryLater(entry);
+      });
     }, delay);
-    timer.unref();
-    this.retries.add(timer);
+    entry.timer.unref();
   }
 
+  /** One insert of a failed merge (no sender to answer); true once it is stored. */
+  private tryFailed(entry: FailedMerge): Promise<boolean> {
+    entry.trying = this.outlets.store(this.id, entry.update, null).then(
+      () => {
+        this.failed.delete(entry);
+        for (const merge of entry.merges) this.inFlight.delete(merge);
+        if (this.destroyed) return true;
+        this.storedBytes += entry.update.byteLength;
+        this.sinceCompaction += 1;
+        this.applySafely(entry.update);
+        return true;
+      },
+      (error: unknown) => {
+        entry.attempts += 1;
+        entry.lastError = error;
+        return false;
+      },
+    ).finally(() => {
+      entry.trying = null;
+    });
+    return entry.trying;
+  }
+
+  /**
+   * Drops the document. Edits still waiting for their turn are refused (`unavailable`: their senders
+   * send them again); merges whose insert failed and that are still unstored are given up.
+   */
   destroy(): void {
     this.destroyed = true;
-    for (const timer of this.retries) clearTimeout(timer);
-    this.retries.clear();
+    for (const entry of this.failed) if (entry.timer) clearTimeout(entry.timer);
+    this.failed.clear();
+    const waiting = this.batch;
+    this.batch = [];
+    for (const pending of waiting) pending.reject(errors.unavailable('The worksheet was closed before this edit was stored; it will be sent again.'));
     if (this.idleTimer) clearTimeout(this.idleTimer);
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.presence.destroy();

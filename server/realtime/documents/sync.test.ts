@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { documentUpdates } from '../../db/schema.ts';
 import { documentLimits } from '../../../shared/realtime/documents.ts';
 import { encodeSyncStep1, encodeSyncStep2 } from '../../../shared/realtime/syncMessages.ts';
-import { buildPanel, connectSocket, emitAck, openProvider, syncPayload, syncStateVector, textEdit } from '../../../test/support/documents.ts';
+import { buildPanel, connectSocket, emitAck, openProvider, syncPayload, syncStateVector, textEdit, withStorageRefused as refusingStorage } from '../../../test/support/documents.ts';
 import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
 import { eventually } from '../../../test/support/wait.ts';
 import { buildDoc, loadStoredDocument } from './persistence.ts';
@@ -22,18 +22,7 @@ afterAll(async () => {
 
 const text = (doc: Y.Doc) => doc.getText('notes-probe').toString();
 
-/** The database refuses every stored update (a real failure, raised by PostgreSQL itself) while `during` runs. */
-async function withStorageRefused(during: () => Promise<void>): Promise<void> {
-  const { db } = stack.database;
-  await db.execute(sql`create function refuse_document_updates() returns trigger language plpgsql as $$ begin raise exception 'storage refused'; end $$`);
-  await db.execute(sql`create trigger refuse_document_updates before insert on document_updates for each row execute function refuse_document_updates()`);
-  try {
-    await during();
-  } finally {
-    await db.execute(sql`drop trigger refuse_document_updates on document_updates`);
-    await db.execute(sql`drop function refuse_document_updates()`);
-  }
-}
+const withStorageRefused = (during: () => Promise<void>) => refusingStorage(stack.database.db, during);
 
 describe('document sync (state vector → missing update, both ways)', () => {
   it('converges two panelists editing at once, and acks each edit only once it is stored', async () => {
