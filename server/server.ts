@@ -49,7 +49,7 @@ export async function startServer(
     db: database.db,
     redis,
     queues,
-    loginLimiter: createLoginLimiter(redis, { maxAttempts: config.LOGIN_MAX_ATTEMPTS, windowSeconds: config.LOGIN_WINDOW_SECONDS }),
+    loginLimiter: createLoginLimiter(redis, { maxAttempts: config.LOGIN_MAX_ATTEMPTS, maxAttemptsPerAddress: config.LOGIN_MAX_ATTEMPTS_PER_ADDRESS, windowSeconds: config.LOGIN_WINDOW_SECONDS }),
     notify: silentNotifier,
     documents: null,
   };

@@ -1,38 +1,62 @@
+import ipaddr from 'ipaddr.js';
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { errors } from '../../shared/errors.ts';
 
 /**
- * Counts failed logins per (address, email) in Redis, so every server process shares one count.
- * A successful login clears the count.
+ * Where an attempt comes from, as the limits count it: an IPv4 address, or an IPv6 address's /64
+ * (one host usually holds a whole /64 and could otherwise take a fresh address per attempt).
  */
-export function createLoginLimiter(redis: Redis, options: { maxAttempts: number; windowSeconds: number }) {
-  const limiter = new RateLimiterRedis({
+export function addressBlock(address: string): string {
+  if (!ipaddr.isValid(address)) return address;
+  const parsed = ipaddr.process(address); // an IPv4-mapped IPv6 address counts as its IPv4 address
+  if (parsed.kind() === 'ipv4') return parsed.toString();
+  return `${ipaddr.IPv6.networkAddressFromCIDR(`${parsed.toString()}/64`).toString()}/64`;
+}
+
+/**
+ * Counts login attempts in Redis, so every server process shares one count:
+ * - per address and email: `maxAttempts` failures lock that pair out for the window (a guesser
+ *   cannot go on trying one account from one place; others are not locked out of it);
+ * - per address, whatever the email: `maxAttemptsPerAddress` failures lock the address out (a
+ *   guesser cannot try one password on every account instead).
+ * Every attempt is counted before its password is checked, so attempts sent all at once count
+ * each one (checking the count first and counting failures after the check let a burst through:
+ * the check takes tens of milliseconds, reading the count well under one). A successful login
+ * clears its pair's count and gives back its point on the address's.
+ */
+export function createLoginLimiter(redis: Redis, options: { maxAttempts: number; maxAttemptsPerAddress: number; windowSeconds: number }) {
+  const perAccount = new RateLimiterRedis({
     storeClient: redis,
     keyPrefix: 'quorum:login-fail',
     points: options.maxAttempts,
     duration: options.windowSeconds,
     blockDuration: options.windowSeconds,
   });
-  const keyOf = (address: string, email: string) => `${address}|${email}`;
+  const perAddress = new RateLimiterRedis({
+    storeClient: redis,
+    keyPrefix: 'quorum:login-address',
+    points: options.maxAttemptsPerAddress,
+    duration: options.windowSeconds,
+    blockDuration: options.windowSeconds,
+  });
+  const keys = (address: string, email: string) => {
+    const block = addressBlock(address);
+    return { pair: `${block}|${email}`, block };
+  };
+  const limited = (error: unknown) => (error instanceof RateLimiterRes ? errors.rateLimited(Math.ceil(error.msBeforeNext / 1000)) : error);
 
   return {
-    /** Throws `rate_limited` when this address has used up its attempts for this email. */
-    async assertAllowed(address: string, email: string): Promise<void> {
-      const state = await limiter.get(keyOf(address, email));
-      if (state && state.consumedPoints >= options.maxAttempts) {
-        throw errors.rateLimited(Math.ceil(state.msBeforeNext / 1000));
-      }
+    /** Counts an attempt about to be checked; throws `rate_limited` when its pair or its address has used up its attempts. */
+    async attempt(address: string, email: string): Promise<void> {
+      const { pair, block } = keys(address, email);
+      await perAccount.consume(pair).catch((error: unknown) => Promise.reject(limited(error)));
+      await perAddress.consume(block).catch((error: unknown) => Promise.reject(limited(error)));
     },
-    async recordFailure(address: string, email: string): Promise<void> {
-      try {
-        await limiter.consume(keyOf(address, email));
-      } catch (error) {
-        if (!(error instanceof RateLimiterRes)) throw error;
-      }
-    },
-    async recordSuccess(address: string, email: string): Promise<void> {
-      await limiter.delete(keyOf(address, email));
+    /** The attempt was right: its pair starts afresh and the address gets its point back. */
+    async succeeded(address: string, email: string): Promise<void> {
+      const { pair, block } = keys(address, email);
+      await Promise.all([perAccount.delete(pair), perAddress.reward(block, 1)]);
     },
   };
 }

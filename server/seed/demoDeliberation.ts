@@ -101,7 +101,7 @@ export async function seedDemoDeliberationWith(options: { config: Config; logger
       db: options.db,
       redis,
       queues,
-      loginLimiter: createLoginLimiter(redis, { maxAttempts: options.config.LOGIN_MAX_ATTEMPTS, windowSeconds: options.config.LOGIN_WINDOW_SECONDS }),
+      loginLimiter: createLoginLimiter(redis, { maxAttempts: options.config.LOGIN_MAX_ATTEMPTS, maxAttemptsPerAddress: options.config.LOGIN_MAX_ATTEMPTS_PER_ADDRESS, windowSeconds: options.config.LOGIN_WINDOW_SECONDS }),
       notify: silentNotifier,
       documents: null,
     });

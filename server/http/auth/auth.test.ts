@@ -74,6 +74,15 @@ describe('login and sessions', () => {
     expect((await new ApiClient(stack.url).login(coordinator.email)).status).toBe(200);
   });
 
+  it('counts every attempt of a burst sent all at once: no more guesses get checked than the limit allows', async () => {
+    const victim = await buildUser(stack.database.db, { role: 'reviewer' });
+    const guesses = await Promise.all(Array.from({ length: 12 }, (_, index) => new ApiClient(stack.url).login(victim.email, `guess ${index}`)));
+    const statuses = guesses.map((response) => response.status);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(3);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(9);
+    expect((await new ApiClient(stack.url).login(victim.email, TEST_PASSWORD)).status).toBe(429);
+  });
+
   it('logs out: the session is gone server-side and the cookie cleared', async () => {
     const client = await signedIn(stack.url, coordinator.email);
     const before = await stack.database.db.select().from(sessions).where(eq(sessions.userId, coordinator.id));

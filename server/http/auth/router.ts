@@ -28,14 +28,11 @@ export function authRouter(app: AppContext): Router {
     '/login',
     publicEndpoint(app, { body: loginBodySchema }, async ({ body, req, res }) => {
       const address = req.ip ?? 'unknown';
-      await app.loginLimiter.assertAllowed(address, body.email);
+      await app.loginLimiter.attempt(address, body.email);
       const [user] = await app.db.select().from(users).where(sql`lower(${users.email}) = ${body.email}`);
       const valid = await verifyPassword(user && !user.disabledAt ? user.passwordHash : null, body.password);
-      if (!user || !valid) {
-        await app.loginLimiter.recordFailure(address, body.email);
-        throw errors.invalidCredentials();
-      }
-      await app.loginLimiter.recordSuccess(address, body.email);
+      if (!user || !valid) throw errors.invalidCredentials();
+      await app.loginLimiter.succeeded(address, body.email);
       const created = await createSession(app.db, user.id, app.config.SESSION_TTL_HOURS);
       res.setHeader('Set-Cookie', serialize(SESSION_COOKIE, created.token, { ...cookieBase, expires: created.expiresAt }));
       const session = await findSession(app.db, created.token);
