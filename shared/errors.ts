@@ -67,7 +67,7 @@ export const errors = {
   invalidCredentials: () => new AppError('invalid_credentials', 'Email or password is wrong.'),
   forbidden: (message = 'You may not do this.', details?: unknown) =>
     new AppError('forbidden', message, details),
-  csrf: () => new AppError('csrf_invalid', 'The request is missing a valid CSRF token.'),
+  csrf: (message = 'The request is missing a valid CSRF token.') => new AppError('csrf_invalid', message),
   notFound: (what: string) => new AppError('not_found', `${what} was not found.`),
   conflict: (message: string, details?: unknown) => new AppError('conflict', message, details),
   invalidTransition: (message: string, details?: unknown) =>

@@ -22,12 +22,13 @@ export function createHttpApp(app: AppContext, options: { pages?: RequestHandler
   // One hop (the load balancer in front): the client address is the one it appended to
   // X-Forwarded-For, not whatever the client wrote there itself (which would reset rate limits).
   http.set('trust proxy', app.config.TRUST_PROXY ? 1 : false);
+  if (!app.config.TRUST_PROXY) http.use(warnOnceAboutProxy(app));
   http.use(healthRouter(app, options.isShuttingDown));
 
   const api = express.Router();
   api.use(express.json({ limit: '1mb' }));
   api.use(authenticate(app));
-  api.use(csrfProtection());
+  api.use(csrfProtection(app.config.publicUrl));
   api.use('/auth', authRouter(app));
   api.use('/courses', coursesRouter(app));
   api.use('/evaluations', evaluationsRouter(app));
@@ -47,4 +48,22 @@ export function createHttpApp(app: AppContext, options: { pages?: RequestHandler
   if (options.pages) http.use(options.pages);
   http.use(errorHandler(app));
   return http;
+}
+
+/**
+ * Behind a load balancer without TRUST_PROXY every client has the balancer's address: the login and
+ * registry limits then count everyone together, and anybody can lock any account out for everyone.
+ * Says so once, at the first request that came through a proxy.
+ */
+function warnOnceAboutProxy(app: AppContext): RequestHandler {
+  let warned = false;
+  return (req, _res, next) => {
+    if (!warned && req.headers['x-forwarded-for'] !== undefined) {
+      warned = true;
+      app.logger.warn(
+        'a request came through a proxy (X-Forwarded-For) but TRUST_PROXY is off: every client counts as the proxy\'s address for the login and registry limits; set TRUST_PROXY=true behind a load balancer',
+      );
+    }
+    next();
+  };
 }

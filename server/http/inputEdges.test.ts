@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPanel } from '../../test/support/documents.ts';
@@ -8,7 +9,7 @@ import { conflictDeclarations } from '../db/schema.ts';
 let stack: TestStack;
 
 beforeAll(async () => {
-  stack = await startTestStack({ env: { TRUST_PROXY: 'true', REGISTRY_MAX_REQUESTS: '2', REGISTRY_WINDOW_SECONDS: '600' } });
+  stack = await startTestStack({ env: { TRUST_PROXY: 'true', REGISTRY_MAX_REQUESTS: '2', REGISTRY_WINDOW_SECONDS: '600', PUBLIC_URL: 'https://quorum.example.org', COOKIE_SECURE: 'false' } });
 });
 afterAll(async () => {
   await stack?.close();
@@ -23,6 +24,50 @@ describe('behind a load balancer (TRUST_PROXY=true)', () => {
     for (const claimed of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) statuses.push((await fromBalancer(claimed, '203.0.113.9')).status);
     expect(statuses).toEqual([200, 200, 429]);
     expect((await fromBalancer('10.0.0.1', '198.51.100.7')).status).toBe(200);
+  });
+});
+
+/** A login attempt (a wrong password) sent with exactly these headers, `Host` included, as a browser or a proxy would. */
+function loginWith(headers: Record<string, string>): Promise<{ status: number; code: string }> {
+  const url = new URL('/api/auth/login', stack.url);
+  const body = JSON.stringify({ email: 'nobody@example.edu', password: 'not the password' });
+  return new Promise((resolve, reject) => {
+    const sent = request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers } }, (response) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, code: (JSON.parse(text) as { error: { code: string } }).error.code }));
+    });
+    sent.on('error', reject);
+    sent.end(body);
+  });
+}
+
+describe('requests from pages (the Origin check, PUBLIC_URL https://quorum.example.org)', () => {
+  it('takes the public origin even when a proxy rewrote Host, and a loopback origin sent to itself', async () => {
+    expect(await loginWith({ origin: 'https://quorum.example.org', host: 'upstream.internal:3000' })).toEqual({ status: 401, code: 'invalid_credentials' });
+    const local = `localhost:${new URL(stack.url).port}`;
+    expect(await loginWith({ origin: `http://${local}`, host: local })).toEqual({ status: 401, code: 'invalid_credentials' });
+    expect(await loginWith({})).toEqual({ status: 401, code: 'invalid_credentials' });
+  });
+
+  it('refuses a page whose name was rebound to this server (Origin and Host agree on a foreign name), and an opaque origin', async () => {
+    const rebound = `rebound.example:${new URL(stack.url).port}`;
+    expect(await loginWith({ origin: `http://${rebound}`, host: rebound })).toEqual({ status: 403, code: 'csrf_invalid' });
+    expect(await loginWith({ origin: 'null' })).toEqual({ status: 403, code: 'csrf_invalid' });
+    expect(await loginWith({ origin: 'https://evil.example' })).toEqual({ status: 403, code: 'csrf_invalid' });
+  });
+});
+
+describe('malformed paths', () => {
+  it('answers 400 bad_request for a path parameter that is not valid percent-encoding, not a 500', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    const reviewer = new ApiClient(stack.url);
+    reviewer.cookie = panel.reviewers[0]!.cookie;
+    for (const path of ['/api/evaluations/%E0', '/api/registry/recommendations/%E0%A4%A']) {
+      const response = await reviewer.get<{ error: { code: string } }>(path);
+      expect(response.status, path).toBe(400);
+      expect(response.body.error.code).toBe('bad_request');
+    }
   });
 });
 

@@ -27,19 +27,32 @@ function sameToken(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
+/** Host names that always mean this machine (a page there is this server's own). */
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
 /**
- * Whether a request comes from our own origin, when the browser says (`Origin`): its host must be
- * the one the request was sent to. No `Origin` (not a browser, or a same-origin GET) passes. HTTP's
- * state-changing requests and Socket.IO handshakes use the same rule.
+ * Whether a request comes from our own origin, when the browser says (`Origin`): the origin users
+ * reach the console at (`PUBLIC_URL`), or the host the request was sent to when that is a loopback
+ * address or `PUBLIC_URL`'s host (a reverse proxy may rewrite `Host`; a local `npm start` is reached
+ * as localhost or 127.0.0.1 alike). Any other host is refused even when `Origin` and `Host` agree:
+ * that is a page whose name was rebound to this server's address (DNS rebinding), which would
+ * otherwise sign in to a local console with the published demo password. An opaque origin
+ * (`null`: a sandboxed frame, say) is refused. No `Origin` (not a browser, or a same-origin GET)
+ * passes. HTTP's state-changing requests and Socket.IO handshakes use the same rule.
  */
-export function fromOwnOrigin(headers: { origin?: string; host?: string }): boolean {
-  const { origin, host } = headers;
-  if (!origin || origin === 'null') return true;
-  try {
-    return new URL(origin).host === host;
-  } catch {
-    return false;
-  }
+export function ownOriginGuard(publicUrl: string): (headers: { origin?: string; host?: string }) => boolean {
+  const publicOrigin = new URL(publicUrl);
+  return ({ origin, host }) => {
+    if (origin === undefined) return true;
+    let from: URL;
+    try {
+      from = new URL(origin);
+    } catch {
+      return false;
+    }
+    if (from.origin === publicOrigin.origin) return true;
+    return from.host === host && (LOOPBACK_HOSTS.has(from.hostname) || from.hostname === publicOrigin.hostname);
+  };
 }
 
 /**
@@ -47,10 +60,11 @@ export function fromOwnOrigin(headers: { origin?: string; host?: string }): bool
  * signed in, carry the session's token in `X-CSRF-Token`. Unsafe requests must be JSON, which a
  * cross-site form cannot send.
  */
-export function csrfProtection(): RequestHandler {
+export function csrfProtection(publicUrl: string): RequestHandler {
+  const fromOwnOrigin = ownOriginGuard(publicUrl);
   return (req, res, next) => {
     if (SAFE_METHODS.has(req.method)) return next();
-    if (!fromOwnOrigin(req.headers)) return next(errors.csrf());
+    if (!fromOwnOrigin(req.headers)) return next(errors.csrf('This request comes from a page of another origin. If you reach the console at another address, set PUBLIC_URL to it.'));
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
     if (hasBody && !req.is('application/json')) {
       return next(errors.badRequest('Send JSON (Content-Type: application/json).'));
@@ -78,6 +92,9 @@ export function errorHandler(app: AppContext): ErrorRequestHandler {
         error.type === 'entity.too.large'
           ? errors.tooLarge()
           : errors.validation([{ in: 'body', path: '', message: 'Malformed JSON.' }], 'The request body is not valid JSON.');
+    } else if (isHttpClientError(error)) {
+      // Express's own refusals: a path parameter that is not valid percent-encoding (`/api/evaluations/%E0`).
+      appError = errors.badRequest('The request path is malformed.');
     } else {
       appError = errors.internal();
       app.logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
@@ -101,6 +118,12 @@ function databaseRefusedInput(error: unknown): boolean {
     if (typeof code === 'string' && refusedInputCodes.has(code)) return true;
   }
   return false;
+}
+
+/** An error Express or its parts raised for the client's request itself (an http-errors 4xx). */
+function isHttpClientError(error: unknown): boolean {
+  const status = typeof error === 'object' && error !== null ? (error as { status?: unknown }).status : undefined;
+  return typeof status === 'number' && status >= 400 && status < 500;
 }
 
 function isBodyParserError(error: unknown): error is { type: string; status: number } {

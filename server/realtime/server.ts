@@ -11,7 +11,7 @@ import { createDocumentRelay, type DocumentRelay } from './documents/relay.ts';
 import { recheckRecoveredEvaluationRooms } from './evaluationRoom.ts';
 import { createNotifier, type QuorumIo } from './notifier.ts';
 import { recheckRestoredSessions, replayMissedEvents } from './recovery.ts';
-import { fromOwnOrigin } from '../http/middleware.ts';
+import { ownOriginGuard } from '../http/middleware.ts';
 import { registerSocketHandlers } from './registry.ts';
 import { startSocketSweep } from './socketSweep.ts';
 
@@ -22,12 +22,15 @@ export function maxSocketMessageBytes(maxUpdateBytes: number): number {
 
 /**
  * A browser opening a socket from another origin is refused, as HTTP refuses its state-changing
- * requests: the session cookie (SameSite=Lax) would go along from a sibling site. Clients that send
- * no Origin (not browsers) pass; the session cookie still decides who they are.
+ * requests (see `ownOriginGuard`): the session cookie (SameSite=Lax) would go along from a sibling
+ * site. Clients that send no Origin (not browsers) pass; the session cookie still decides who they are.
  */
-export function sameOriginHandshake(req: { headers: { origin?: string; host?: string } }, callback: (error: string | null | undefined, success: boolean) => void): void {
-  const allowed = fromOwnOrigin(req.headers);
-  callback(allowed ? null : 'forbidden origin', allowed);
+export function sameOriginHandshake(publicUrl: string) {
+  const fromOwnOrigin = ownOriginGuard(publicUrl);
+  return (req: { headers: { origin?: string; host?: string } }, callback: (error: string | null | undefined, success: boolean) => void): void => {
+    const allowed = fromOwnOrigin(req.headers);
+    callback(allowed ? null : 'forbidden origin', allowed);
+  };
 }
 
 /**
@@ -43,7 +46,7 @@ export function attachRealtime(
 ): { io: QuorumIo; relay: DocumentRelay; sweep: ReturnType<typeof startSocketSweep> } {
   const io: QuorumIo = new Server(httpServer, {
     serveClient: false,
-    allowRequest: sameOriginHandshake,
+    allowRequest: sameOriginHandshake(app.config.publicUrl),
     // Room for the largest update a client may send, as base64 text in its packet: a bigger message
     // would close the connection instead of getting its `payload_too_large` ack.
     maxHttpBufferSize: maxSocketMessageBytes(app.config.DOC_MAX_UPDATE_BYTES),

@@ -81,6 +81,7 @@ describe('the socket handshake', () => {
         socket.once('connect_error', (error) => (socket.disconnect(), resolve(`refused: ${error.message}`)));
       });
     expect(await attempt('https://evil.example')).toMatch(/^refused/);
+    expect(await attempt('null')).toMatch(/^refused/); // an opaque origin: a sandboxed frame, say
     expect(await attempt(new URL(stack.url).origin)).toBe('connected');
     expect(await attempt()).toBe('connected');
   });
