@@ -52,6 +52,20 @@ describe('the periodic socket re-check', () => {
     expect(staying.socket.connected).toBe(true);
   });
 
+  it('ends a socket whose user\'s role changed since its handshake (the page starts over under the new role)', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    const demoted = await watching(panel.coordinator.cookie, panel.evaluation.id);
+    const staying = await watching(panel.reviewers[0]!.cookie, panel.evaluation.id);
+    await stack.database.db.update(users).set({ role: 'reviewer' }).where(eq(users.id, panel.coordinator.user.id));
+    expect(await demoted.disconnected).toBe('io server disconnect');
+    expect(demoted.heard).toContainEqual(['session.ended', { reason: 'role_changed' }]);
+    // Signed in still: a new connection is who they are now, and no longer watches what a coordinator may.
+    const again = await connectSocket(stack.url, panel.coordinator.cookie);
+    sockets.push(again);
+    expect(await emitAck(again, 'dashboard.watch', {})).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(staying.socket.connected).toBe(true);
+  });
+
   it('takes a socket out of an evaluation room its user may no longer read, even when the change was made behind the commands\' back', async () => {
     const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
     const [removed, seated] = panel.reviewers;

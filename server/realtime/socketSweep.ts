@@ -12,8 +12,9 @@ import { rooms } from './rooms.ts';
 
 /**
  * Every `intervalMs` each server process re-checks its own sockets against fresh facts, in a few
- * queries for all of them: a socket whose session ended (expired, deleted, its user disabled) is
- * told (`session.ended`) and disconnected; one in the room of an evaluation its user may no longer
+ * queries for all of them: a socket whose session ended (expired, deleted, its user disabled) or
+ * whose user's role changed is told (`session.ended`) and disconnected; the others go on as their
+ * user is now (name, institution); one in the room of an evaluation its user may no longer
  * read leaves it and is told (`access.revoked`). The immediate paths (sign-out, seat removal,
  * conflict declared) act at once on every process; this catches what they cannot: a session
  * that simply expired, a change made behind the commands' back, a socket still in its handshake
@@ -31,7 +32,7 @@ export function startSocketSweep(options: { io: QuorumIo; db: Database; logger: 
 }
 
 export interface SweepResult {
-  /** Sockets disconnected because their session ended. */
+  /** Sockets disconnected because their session ended or their user's role changed. */
   ended: number;
   /** Evaluation rooms left because their user may no longer read the evaluation. */
   left: number;
@@ -44,13 +45,19 @@ async function sweepOnce(io: QuorumIo, db: Database): Promise<SweepResult> {
   let ended = 0;
   const staying: typeof sockets = [];
   for (const socket of sockets) {
-    if (live.has(sessionOf(socket).tokenHash)) {
+    const fresh = live.get(sessionOf(socket).tokenHash);
+    // A role changed since the handshake: the page's abilities and the rooms it joined were decided
+    // for the old one. The page starts over (signed in still, under the new role).
+    const reason = !fresh ? 'expired' : fresh.user.role !== sessionOf(socket).user.role ? 'role_changed' : null;
+    if (fresh && !reason) {
+      // Who they are as of now (a new name signs their comments and shows in presence).
+      (socket.data as SocketData).session = fresh;
       staying.push(socket);
       continue;
     }
     // Sent locally (synchronously): with connection state recovery a plain `socket.emit` goes out
     // through the adapter, after Redis answered, by which time the socket is gone.
-    io.local.to(socket.id).emit('session.ended', { reason: 'expired' });
+    io.local.to(socket.id).emit('session.ended', { reason: reason ?? 'expired' });
     socket.disconnect(true);
     ended += 1;
   }

@@ -37,7 +37,8 @@ function endSession(): void {
 export function getSocket(): QuorumSocket {
   if (socket) return socket;
   const created: QuorumSocket = io({ path: '/socket.io', withCredentials: true });
-  created.on('session.ended', () => endSession());
+  // A role changed: still signed in, but what this page may show and do was decided for the old one.
+  created.on('session.ended', ({ reason }) => (reason === 'role_changed' ? location.reload() : endSession()));
   let retryMs = RECONNECT_MS.first;
   created.on('connect', () => (retryMs = RECONNECT_MS.first));
   created.on('connect_error', (error) => {
