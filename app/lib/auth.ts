@@ -18,8 +18,10 @@ export async function loadSession(): Promise<void> {
 
 /** Signs in; the socket is recreated on next use so it carries the new session cookie. */
 export async function signIn(credentials: LoginBody): Promise<void> {
-  const response = await api.post<SessionResponse>('/api/auth/login', credentials);
+  // Closed first: the socket of a session this login replaces is told it ended, and must not take
+  // this page to the sign-in form as the new session starts.
   closeSocket();
+  const response = await api.post<SessionResponse>('/api/auth/login', credentials);
   session.set(response);
 }
 

@@ -83,6 +83,25 @@ describe('login and sessions', () => {
     expect((await new ApiClient(stack.url).login(victim.email, TEST_PASSWORD)).status).toBe(429);
   });
 
+  it('ends the session of someone else signed in on the same browser when another user signs in, not the same user\'s', async () => {
+    const [first, second] = [await buildUser(stack.database.db, { role: 'reviewer' }), await buildUser(stack.database.db, { role: 'reviewer' })];
+    const browser = await signedIn(stack.url, first.email);
+    const firstCookie = browser.cookie;
+    // The same user again: both sessions stay.
+    expect((await browser.login(first.email)).status).toBe(200);
+    const sameUserCookie = browser.cookie;
+    expect(sameUserCookie).not.toBe(firstCookie);
+    const stillThere = new ApiClient(stack.url);
+    stillThere.cookie = firstCookie;
+    expect((await stillThere.get('/api/auth/session')).status).toBe(200);
+    // Another user on this browser: the session the browser held is gone.
+    expect((await browser.login(second.email)).status).toBe(200);
+    const replaced = new ApiClient(stack.url);
+    replaced.cookie = sameUserCookie;
+    expect((await replaced.get('/api/auth/session')).status).toBe(401);
+    expect((await browser.get<{ user: { id: string } }>('/api/auth/session')).body.user.id).toBe(second.id);
+  });
+
   it('logs out: the session is gone server-side and the cookie cleared', async () => {
     const client = await signedIn(stack.url, coordinator.email);
     const before = await stack.database.db.select().from(sessions).where(eq(sessions.userId, coordinator.id));

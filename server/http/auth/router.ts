@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { serialize } from 'cookie';
+import { parse as parseCookies, serialize } from 'cookie';
 import { sql } from 'drizzle-orm';
 import { errors } from '../../../shared/errors.ts';
 import { globalAbilities } from '../../../shared/policies/index.ts';
@@ -33,6 +33,14 @@ export function authRouter(app: AppContext): Router {
       const valid = await verifyPassword(user && !user.disabledAt ? user.passwordHash : null, body.password);
       if (!user || !valid) throw errors.invalidCredentials();
       await app.loginLimiter.succeeded(address, body.email);
+      // Someone else was signed in on this browser (a shared machine): their session ends here, not
+      // at its expiry, and their other tabs' sockets with it. (The same user signing in again keeps
+      // the older session: their other tabs go on.)
+      const previous = await findSession(app.db, parseCookies(req.headers.cookie ?? '')[SESSION_COOKIE]);
+      if (previous && previous.user.id !== user.id) {
+        await deleteSession(app.db, previous.tokenHash);
+        app.notify.sessionEnded(previous.tokenHash, 'signed_in_as_another');
+      }
       const created = await createSession(app.db, user.id, app.config.SESSION_TTL_HOURS);
       res.setHeader('Set-Cookie', serialize(SESSION_COOKIE, created.token, { ...cookieBase, expires: created.expiresAt }));
       const session = await findSession(app.db, created.token);
