@@ -32,6 +32,7 @@ export const configSchema = z.object({
   WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   SEED_DEMO: booleanFlag.default(true),
   QUORUM_SLOW_JOBS_MS: z.coerce.number().int().min(0).max(600_000).default(0),
+  DATABASE_QUERY_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   SOCKET_RECHECK_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   REGISTRY_MAX_REQUESTS: z.coerce.number().int().min(1).max(100_000).default(300),
   REGISTRY_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
