@@ -7,6 +7,7 @@ import { createLogger } from '../../logger.ts';
 import { startTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
 import { fromBase64 } from '../../../shared/realtime/documents.ts';
 import { UNAPPLIABLE_UPDATE } from '../../../test/support/documents.ts';
+import { openDatabase } from '../../db/client.ts';
 import { appendUpdate, buildDoc, compactDocument, loadStoredDocument } from './persistence.ts';
 
 let database: TestDatabase;
@@ -69,6 +70,36 @@ describe('document persistence', () => {
     expect(await compactDocumentJob.run({ documentId }, {} as never, context)).toMatchObject({ merged: 1 });
     expect(await compactDocumentJob.run({ documentId }, {} as never, context)).toMatchObject({ merged: 0 });
     expect(textOf((await loadStoredDocument(database.db, documentId)).updates)).toBe(late.getText('t').toString());
+  });
+
+  it('loses nothing when another compaction commits while one is reading and merging (the one holding an outdated snapshot stops)', async () => {
+    const documentId = 'worksheet:44444444-4444-4444-8444-444444444444';
+    const { doc, updates } = edits(40);
+    for (const update of updates.slice(0, 20)) await appendUpdate(database.db, documentId, update, null);
+    expect(await compactDocument(database.db, documentId)).toMatchObject({ merged: 20 });
+    for (const update of updates.slice(20, 30)) await appendUpdate(database.db, documentId, update, null);
+    // A second pool whose first statement (this compaction's read of the snapshot) is followed, before
+    // its next one, by another compaction that commits, and by more edits.
+    const slow = openDatabase(database.url, { max: 1 });
+    const query = slow.pool.query.bind(slow.pool) as (...args: unknown[]) => Promise<unknown>;
+    let first = true;
+    (slow.pool as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = async (...args) => {
+      const result = await query(...args);
+      if (first) {
+        first = false;
+        expect(await compactDocument(database.db, documentId)).toMatchObject({ merged: 10 });
+        for (const update of updates.slice(30)) await appendUpdate(database.db, documentId, update, null);
+      }
+      return result;
+    };
+    try {
+      expect(await compactDocument(slow.db, documentId)).toMatchObject({ merged: 0 });
+    } finally {
+      await slow.close();
+    }
+    expect(textOf((await loadStoredDocument(database.db, documentId)).updates)).toBe(doc.getText('t').toString());
+    expect(await compactDocument(database.db, documentId)).toMatchObject({ merged: updates.length - 30 });
+    expect(textOf((await loadStoredDocument(database.db, documentId)).updates)).toBe(doc.getText('t').toString());
   });
 
   it('leaves a row that does not apply in the log instead of compacting it away', async () => {

@@ -128,33 +128,47 @@ export interface CompactionResult {
 
 /**
  * Merges the snapshot and up to `batchSize` logged updates into a new snapshot and deletes the merged
- * rows, in one transaction under a per-document advisory lock. Idempotent: run twice, the second run
- * finds nothing to merge. Loading through a Y.Doc (not just Y.mergeUpdates) also garbage-collects
- * deleted content.
+ * rows. The reading and merging (CPU work of up to seconds for a long log) happen outside any
+ * transaction: under the embedded PGlite every statement of every worksheet waits while a
+ * transaction is open. Then one short transaction, under a per-document advisory lock, checks that
+ * the snapshot is still the one merged (another compaction may have committed meanwhile: then this
+ * one stops, and the next merges what is left), writes the new one and deletes exactly the merged
+ * rows. Idempotent: run twice, the second run finds nothing to merge. Loading through a Y.Doc (not
+ * just Y.mergeUpdates) also garbage-collects deleted content.
  */
 export async function compactDocument(db: Database, documentId: string, batchSize = 10_000): Promise<CompactionResult> {
+  const [snapshot] = await db
+    .select({ state: documentSnapshots.state, throughUpdateId: documentSnapshots.throughUpdateId, digest: sql<string>`md5(${documentSnapshots.state})` })
+    .from(documentSnapshots)
+    .where(eq(documentSnapshots.documentId, documentId));
+  const unchanged = { merged: 0, throughUpdateId: snapshot?.throughUpdateId ?? null, snapshotBytes: snapshot?.state.byteLength ?? 0 };
+  const rows = await db
+    .select({ id: documentUpdates.id, update: documentUpdates.update })
+    .from(documentUpdates)
+    .where(eq(documentUpdates.documentId, documentId))
+    .orderBy(asc(documentUpdates.id))
+    .limit(batchSize);
+  if (rows.length === 0) return unchanged;
+  // A row that does not apply (none should: every update is checked before it is stored) stays in
+  // the log for someone to look at, rather than vanish into a snapshot that lacks it; a snapshot
+  // that does not apply is never replaced.
+  const unappliable = new Set<number>();
+  const offset = snapshot ? 1 : 0;
+  const doc = buildDoc([...(snapshot ? [snapshot.state] : []), ...rows.map((row) => row.update)], (index) => unappliable.add(index - offset));
+  const state = Buffer.from(Y.encodeStateAsUpdate(doc));
+  doc.destroy();
+  if (unappliable.has(-1)) throw new Error(`the snapshot of ${documentId} does not apply; not compacting`);
+  const merged = rows.filter((_row, index) => !unappliable.has(index));
+  if (merged.length === 0) return unchanged;
+  const throughUpdateId = Math.max(snapshot?.throughUpdateId ?? 0, ...merged.map((row) => row.id));
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`document:${documentId}`}))`);
-    const [snapshot] = await tx.select().from(documentSnapshots).where(eq(documentSnapshots.documentId, documentId));
-    const rows = await tx
-      .select({ id: documentUpdates.id, update: documentUpdates.update })
-      .from(documentUpdates)
-      .where(eq(documentUpdates.documentId, documentId))
-      .orderBy(asc(documentUpdates.id))
-      .limit(batchSize);
-    if (rows.length === 0) return { merged: 0, throughUpdateId: snapshot?.throughUpdateId ?? null, snapshotBytes: snapshot?.state.byteLength ?? 0 };
-    // A row that does not apply (none should: every update is checked before it is stored) stays in
-    // the log for someone to look at, rather than vanish into a snapshot that lacks it; a snapshot
-    // that does not apply is never replaced.
-    const unappliable = new Set<number>();
-    const offset = snapshot ? 1 : 0;
-    const doc = buildDoc([...(snapshot ? [snapshot.state] : []), ...rows.map((row) => row.update)], (index) => unappliable.add(index - offset));
-    const state = Buffer.from(Y.encodeStateAsUpdate(doc));
-    doc.destroy();
-    if (unappliable.has(-1)) throw new Error(`the snapshot of ${documentId} does not apply; not compacting`);
-    const merged = rows.filter((_row, index) => !unappliable.has(index));
-    if (merged.length === 0) return { merged: 0, throughUpdateId: snapshot?.throughUpdateId ?? null, snapshotBytes: snapshot?.state.byteLength ?? 0 };
-    const throughUpdateId = Math.max(snapshot?.throughUpdateId ?? 0, ...merged.map((row) => row.id));
+    // Still the snapshot merged above? (Every compaction that merges something writes a new one.)
+    const [current] = await tx
+      .select({ digest: sql<string>`md5(${documentSnapshots.state})` })
+      .from(documentSnapshots)
+      .where(eq(documentSnapshots.documentId, documentId));
+    if (current?.digest !== snapshot?.digest) return unchanged;
     await tx
       .insert(documentSnapshots)
       .values({ documentId, state, throughUpdateId, updatedAt: new Date() })
