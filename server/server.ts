@@ -1,5 +1,6 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import { existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { RequestHandler } from 'express';
 import { Redis } from 'ioredis';
@@ -32,6 +33,9 @@ export async function loadPagesHandler(path = defaultHandlerPath): Promise<Reque
   return module.handler;
 }
 
+/** How long a starting server waits for its document relay to be subscribed and announced before taking connections anyway. */
+const RELAY_ANNOUNCE_WAIT_MS = 5_000;
+
 /** Starts one server process's worth of Quorum: HTTP + Socket.IO on one port. */
 export async function startServer(
   config: Config & { DATABASE_URL: string; REDIS_URL: string },
@@ -58,8 +62,12 @@ export async function startServer(
   const httpServer = createServer(createHttpApp(app, { pages, isShuttingDown: () => shuttingDown }));
   const adapterRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   adapterRedis.on('error', (error) => logger.warn({ err: error }, 'socket.io adapter redis error'));
-  const { io, relay, sweep } = attachRealtime(app, httpServer, adapterRedis, prefix);
+  const { io, relay, sweep, relayAnnounced } = attachRealtime(app, httpServer, adapterRedis, prefix);
   const jobEvents = relayJobEvents(app, config.REDIS_URL, prefix);
+  // The other server processes know this one before it takes a socket (see DocumentRelay.listen);
+  // with Redis down at start it goes on after a while, and is known once Redis is back.
+  const announcedInTime = await Promise.race([relayAnnounced.then(() => true), sleep(RELAY_ANNOUNCE_WAIT_MS, undefined, { ref: false }).then(() => false)]);
+  if (!announcedInTime) logger.warn('the document relay is not subscribed yet (Redis?); taking connections anyway');
 
   await new Promise<void>((resolveListen, reject) => {
     httpServer.once('error', reject);

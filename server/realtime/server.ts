@@ -43,7 +43,7 @@ export function attachRealtime(
   httpServer: HttpServer,
   adapterClient: Redis,
   prefix: string,
-): { io: QuorumIo; relay: DocumentRelay; sweep: ReturnType<typeof startSocketSweep> } {
+): { io: QuorumIo; relay: DocumentRelay; sweep: ReturnType<typeof startSocketSweep>; relayAnnounced: Promise<void> } {
   const io: QuorumIo = new Server(httpServer, {
     serveClient: false,
     allowRequest: sameOriginHandshake(app.config.publicUrl),
@@ -74,9 +74,9 @@ export function attachRealtime(
     requestCompaction: (documentId) => enqueueDocumentCompaction(app.queues, documentId),
     relay,
   });
-  relayDocumentsAcrossProcesses(relay, app.documents, app);
+  const relayAnnounced = relayDocumentsAcrossProcesses(relay, app.documents, app);
   const sweep = startSocketSweep({ io, db: app.db, logger: app.logger, intervalMs: app.config.SOCKET_RECHECK_MS });
-  return { io, relay, sweep };
+  return { io, relay, sweep, relayAnnounced };
 }
 
 /**
@@ -86,8 +86,8 @@ export function attachRealtime(
  * published during a break is lost, but every relayed update was stored first. A process that
  * does not hold the document reads it from storage when it loads it.
  */
-function relayDocumentsAcrossProcesses(relay: DocumentRelay, hub: DocumentHub, app: AppContext): void {
-  relay.listen({
+function relayDocumentsAcrossProcesses(relay: DocumentRelay, hub: DocumentHub, app: AppContext): Promise<void> {
+  return relay.listen({
     message: (message) => {
       if (message.type === 'stored') hub.applyStoredUpdate(message.documentId, message.update);
       else if (message.type === 'presence') hub.applyRemotePresence(message.documentId, message.update);

@@ -66,6 +66,21 @@ describe('document relay between server processes', () => {
     expect(b.heard).toHaveLength(1);
   });
 
+  it('is known to the others once listening has begun: one that dies before sending anything makes them catch up', async () => {
+    const watcher = processOn('relay-new', 1_000);
+    await eventually(() => watcher.missed >= 1);
+    const settled = watcher.missed;
+    const publisher = new Redis(redis.url, { maxRetriesPerRequest: null });
+    clients.push(publisher);
+    const newcomer = createDocumentRelay({ publisher, channel: 'relay-new', logger: createLogger('test', 'silent'), heartbeatMs: 60_000, peerSilenceMs: SILENCE_MS });
+    relays.push(newcomer);
+    // Taking sockets now (a server starts listening once this resolves), it could store an update…
+    await newcomer.listen({ message: () => {}, missed: () => {} });
+    // …and die before relaying it: no goodbye, no heartbeat.
+    newcomer.close();
+    await eventually(() => watcher.missed > settled || undefined, 100);
+  });
+
   it('does not catch up when another process said goodbye before falling silent', async () => {
     // A second of silence is noticed (long enough that a busy machine's stall is not taken for one).
     const [watcher, leaving] = [processOn('relay-b', 1_000), processOn('relay-b', 1_000)];

@@ -39,8 +39,12 @@ export interface DocumentRelay {
    * presence changes are dropped (stale by then; each is renewed).
    */
   send: (message: DocumentRelayMessage) => void;
-  /** Starts receiving the other processes' relays. */
-  listen: (handlers: DocumentRelayHandlers) => void;
+  /**
+   * Starts receiving the other processes' relays. Resolves once subscribed and announced to them
+   * (the first time): a process should not take sockets before the others know it, or one that
+   * dies after storing its first update and before relaying it would leave them none the wiser.
+   */
+  listen: (handlers: DocumentRelayHandlers) => Promise<void>;
   /** Stops receiving relays and saying this process is alive. */
   close: () => void;
   /**
@@ -83,12 +87,16 @@ export function createDocumentRelay(options: DocumentRelayOptions): DocumentRela
       if (message.type === 'stored' || message.type === 'recheck') lost = true;
     });
   };
-  const sayAlive = () => {
+  const sayAlive = (): Promise<boolean> => {
     const telling = lost;
     lost = false;
-    publisher.publish(channel, prefix + JSON.stringify(telling ? { type: 'alive', lost: true } : { type: 'alive' })).catch(() => {
-      if (telling) lost = true;
-    });
+    return publisher.publish(channel, prefix + JSON.stringify(telling ? { type: 'alive', lost: true } : { type: 'alive' })).then(
+      () => true,
+      () => {
+        if (telling) lost = true;
+        return false;
+      },
+    );
   };
 
   return {
@@ -100,6 +108,8 @@ export function createDocumentRelay(options: DocumentRelayOptions): DocumentRela
       publish(message);
     },
     listen: (handlers) => {
+      let announce: () => void = () => {};
+      const announced = new Promise<void>((resolve) => (announce = resolve));
       subscriber.on('message', (_channel: string, raw: string) => {
         if (raw.startsWith(prefix)) return;
         const sender = raw.slice(0, raw.indexOf(' '));
@@ -124,7 +134,7 @@ export function createDocumentRelay(options: DocumentRelayOptions): DocumentRela
         subscriber.subscribe(channel).then(
           () => {
             // Known to the others at once, not at the next heartbeat.
-            sayAlive();
+            void sayAlive().then((said) => said && announce());
             handlers.missed();
           },
           (error: unknown) => {
@@ -134,7 +144,7 @@ export function createDocumentRelay(options: DocumentRelayOptions): DocumentRela
       });
       subscriber.connect().catch((error: unknown) => logger.warn({ err: error }, 'document relay could not connect'));
       heartbeat = setInterval(() => {
-        if (publisher.status === 'ready') sayAlive();
+        if (publisher.status === 'ready') void sayAlive().then((said) => said && announce());
         const now = performance.now();
         let silent = false;
         for (const [peer, heardAt] of peers) {
@@ -145,6 +155,7 @@ export function createDocumentRelay(options: DocumentRelayOptions): DocumentRela
         if (silent) handlers.missed();
       }, heartbeatMs);
       heartbeat.unref();
+      return announced;
     },
     close: () => {
       closed = true;
