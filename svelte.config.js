@@ -11,6 +11,24 @@ const config = {
     alias: { $shared: 'shared' },
     // The Express server in server/ enforces CSRF for /api; pages are client-rendered.
     csrf: { trustedOrigins: [] },
+    // Scripts only from the console itself (SvelteKit puts a nonce on its inline bootstrap); styles
+    // may be inline because Svelte and the editor set style attributes at run time; Socket.IO's
+    // WebSocket is same-origin ('self'); nothing may frame the console.
+    csp: {
+      mode: 'auto',
+      directives: {
+        'default-src': ['self'],
+        'script-src': ['self'],
+        'style-src': ['self', 'unsafe-inline'],
+        'img-src': ['self', 'data:', 'blob:'],
+        'font-src': ['self', 'data:'],
+        'connect-src': ['self'],
+        'object-src': ['none'],
+        'base-uri': ['self'],
+        'form-action': ['self'],
+        'frame-ancestors': ['none'],
+      },
+    },
   },
 };
 

@@ -35,7 +35,19 @@ describe('the bundled server and worker', () => {
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
     const page = await fetch(`${server.url}/login`);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('<!doctype html>');
+    const html = await page.text();
+    expect(html).toContain('<!doctype html>');
+    // Security headers: a page's scripts only from the console (its inline bootstrap by nonce), no framing.
+    const policy = page.headers.get('content-security-policy') ?? '';
+    expect(policy).toMatch(/script-src 'self' 'nonce-[^']+'/);
+    expect(policy).toContain("frame-ancestors 'none'");
+    const nonce = /'nonce-([^']+)'/.exec(policy)![1]!;
+    expect(html).toContain(`nonce="${nonce}"`);
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    const session = await fetch(`${server.url}/api/auth/session`);
+    expect(session.headers.get('cache-control')).toBe('no-store');
+    expect(session.headers.get('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none'");
 
     const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
     const socket = await connectSocket(server.url, panel.reviewers[0]!.cookie);

@@ -1,4 +1,5 @@
 import express, { type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
 import type { AppContext } from '../context.ts';
 import { auditRouter } from './audit/router.ts';
 import { authRouter } from './auth/router.ts';
@@ -23,9 +24,26 @@ export function createHttpApp(app: AppContext, options: { pages?: RequestHandler
   // X-Forwarded-For, not whatever the client wrote there itself (which would reset rate limits).
   http.set('trust proxy', app.config.TRUST_PROXY ? 1 : false);
   if (!app.config.TRUST_PROXY) http.use(warnOnceAboutProxy(app));
+  // Security headers on everything (nosniff, no framing, same-origin referrers and isolation; HSTS
+  // once the console is served over https). Pages get their Content-Security-Policy from SvelteKit
+  // (svelte.config.js: it puts nonces on its own inline scripts); API answers get a deny-all one.
+  http.use(
+    helmet({
+      contentSecurityPolicy: false,
+      strictTransportSecurity: app.config.cookieSecure ? { maxAge: 180 * 24 * 3600 } : false,
+      xFrameOptions: { action: 'deny' },
+      referrerPolicy: { policy: 'same-origin' },
+    }),
+  );
   http.use(healthRouter(app, options.isShuttingDown));
 
   const api = express.Router();
+  // JSON for this session only (a session answer carries the CSRF token): never stored by a cache.
+  api.use(helmet.contentSecurityPolicy({ useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } }));
+  api.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   api.use(express.json({ limit: '1mb' }));
   api.use(authenticate(app));
   api.use(csrfProtection(app.config.publicUrl));

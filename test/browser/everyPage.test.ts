@@ -89,6 +89,10 @@ async function visitAll<T>(options: BrowserContextOptions, check: (page: Page, v
           await context.addCookies([{ name: visit.cookie.slice(0, at), value: visit.cookie.slice(at + 1), url: stack.url }]);
         }
       }
+      // What the Content-Security-Policy blocked (Chromium reports each on the console): nothing may be.
+      page.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) cspViolations.push(`${visit.name}: ${message.text()}`);
+      });
       pages.set(key, page);
     }
     await page.goto(visit.path);
@@ -101,6 +105,9 @@ async function visitAll<T>(options: BrowserContextOptions, check: (page: Page, v
 }
 
 const PHONE = { width: 390, height: 844 };
+
+/** Content-Security-Policy refusals seen on any page visited (see `visitAll`). */
+const cspViolations: string[] = [];
 
 /** Presses Tab until the focused element matches `selector` (at most `limit` presses); false if it never does. */
 async function tabTo(page: Page, selector: string, limit = 80): Promise<boolean> {
@@ -168,11 +175,13 @@ describe('every page', () => {
       }, { name: visit.name, width: PHONE.width });
     });
     expect(results.filter((result) => result.overflow > 0)).toEqual([]);
+    expect(cspViolations).toEqual([]);
   }, 180_000);
 
   it('passes the automated WCAG 2.1 A and AA checks (axe-core)', async () => {
     const results = await visitAll({ viewport: { width: 1280, height: 800 } }, (page, visit) => axeViolations(page, visit.name));
     expect(results.filter((result) => result.violations.length > 0)).toEqual([]);
+    expect(cspViolations).toEqual([]);
   }, 180_000);
 
   it('passes them with a form, comment threads and outcome rows open too', async () => {
