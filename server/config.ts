@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { documentLimits } from '../shared/realtime/documents.ts';
+import { sessionCookieName } from './auth/cookie.ts';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -52,6 +53,8 @@ export interface Config extends RawConfig {
   dataDir: string;
   publicUrl: string;
   cookieSecure: boolean;
+  /** The session cookie's name (see `sessionCookieName`). */
+  sessionCookie: string;
 }
 
 /** Thrown with one line per bad variable, so a misconfigured start says exactly what to fix. */
@@ -75,10 +78,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const raw = parsed.data;
   const publicUrl = raw.PUBLIC_URL ?? `http://${raw.HOST === '0.0.0.0' ? 'localhost' : raw.HOST}:${raw.PORT}`;
+  const cookieSecure = raw.COOKIE_SECURE ?? publicUrl.startsWith('https://');
   return {
     ...raw,
     dataDir: resolve(raw.DATA_DIR),
     publicUrl,
-    cookieSecure: raw.COOKIE_SECURE ?? publicUrl.startsWith('https://'),
+    cookieSecure,
+    sessionCookie: sessionCookieName(cookieSecure),
   };
 }

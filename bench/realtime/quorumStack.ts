@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { SESSION_COOKIE } from '../../server/auth/cookie.ts';
 import { createSession } from '../../server/auth/sessions.ts';
 import { openDatabase } from '../../server/db/client.ts';
 import { runMigrations } from '../../server/db/migrate.ts';
@@ -90,7 +91,7 @@ export async function startQuorumStack(reviewers: number, documents: number): Pr
       })),
     );
   }
-  const cookies = await Promise.all(panel.map(async (reviewer) => `quorum_session=${(await createSession(db, reviewer.id, 2)).token}`));
+  const cookies = await Promise.all(panel.map(async (reviewer) => `${SESSION_COOKIE}=${(await createSession(db, reviewer.id, 2)).token}`));
   await database.close();
 
   // The server as `npm start` runs it: the bundle, freshly built from the sources.

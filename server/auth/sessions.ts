@@ -5,8 +5,6 @@ import type { Database } from '../db/client.ts';
 import { batchPerTurn } from '../infra/batchPerTurn.ts';
 import { sessions, users } from '../db/schema.ts';
 
-export const SESSION_COOKIE = 'quorum_session';
-
 export interface SessionUser extends Actor {
   name: string;
   expertise: string[];

@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPanel } from '../../test/support/documents.ts';
+import { TEST_PASSWORD } from '../../test/support/factories.ts';
 import { ApiClient } from '../../test/support/http.ts';
 import { startTestStack, type TestStack } from '../../test/support/stack.ts';
 import { conflictDeclarations } from '../db/schema.ts';
@@ -9,7 +10,7 @@ import { conflictDeclarations } from '../db/schema.ts';
 let stack: TestStack;
 
 beforeAll(async () => {
-  stack = await startTestStack({ env: { TRUST_PROXY: 'true', REGISTRY_MAX_REQUESTS: '2', REGISTRY_WINDOW_SECONDS: '600', PUBLIC_URL: 'https://quorum.example.org', COOKIE_SECURE: 'false' } });
+  stack = await startTestStack({ env: { TRUST_PROXY: 'true', REGISTRY_MAX_REQUESTS: '2', REGISTRY_WINDOW_SECONDS: '600', PUBLIC_URL: 'https://quorum.example.org' } });
 });
 afterAll(async () => {
   await stack?.close();
@@ -55,6 +56,24 @@ describe('requests from pages (the Origin check, PUBLIC_URL https://quorum.examp
     expect(await loginWith({ origin: `http://${rebound}`, host: rebound })).toEqual({ status: 403, code: 'csrf_invalid' });
     expect(await loginWith({ origin: 'null' })).toEqual({ status: 403, code: 'csrf_invalid' });
     expect(await loginWith({ origin: 'https://evil.example' })).toEqual({ status: 403, code: 'csrf_invalid' });
+  });
+});
+
+describe('the session cookie over https (PUBLIC_URL https://quorum.example.org)', () => {
+  it('is a __Host- cookie (this host only, Secure, every path) and one of the plain name, as a sibling subdomain could plant, signs nobody in', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    const client = new ApiClient(stack.url);
+    const login = await client.post('/api/auth/login', { email: panel.reviewers[0]!.user.email, password: TEST_PASSWORD }, { origin: 'https://quorum.example.org' });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^__Host-quorum_session=/);
+    expect(cookie).toMatch(/; Path=\/(;|$)/);
+    expect(cookie).toMatch(/; Secure/);
+    expect(cookie).not.toMatch(/Domain=/i);
+    expect((await client.get('/api/auth/session')).status).toBe(200);
+    const planted = new ApiClient(stack.url);
+    planted.cookie = `quorum_session=${client.cookie.split('=').slice(1).join('=')}`;
+    expect((await planted.get('/api/auth/session')).status).toBe(401);
   });
 });
 

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { parse as parseCookies } from 'cookie';
 import { AppError, errors } from '../../shared/errors.ts';
-import { findSession, SESSION_COOKIE } from '../auth/sessions.ts';
+import { findSession } from '../auth/sessions.ts';
 import type { AppContext } from '../context.ts';
 import { sessionOf } from './pipeline.ts';
 
@@ -12,7 +12,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export function authenticate(app: AppContext): RequestHandler {
   return async (req, res, next) => {
     try {
-      const token = parseCookies(req.headers.cookie ?? '')[SESSION_COOKIE];
+      const token = parseCookies(req.headers.cookie ?? '')[app.config.sessionCookie];
       res.locals.session = await findSession(app.db, token);
       next();
     } catch (error) {

@@ -1,6 +1,6 @@
 import { parse as parseCookies } from 'cookie';
 import type { Socket } from 'socket.io';
-import { createSessionFinder, SESSION_COOKIE, type ActiveSession } from '../auth/sessions.ts';
+import { createSessionFinder, type ActiveSession } from '../auth/sessions.ts';
 import type { AppContext } from '../context.ts';
 import { settleRestoredSession } from './recovery.ts';
 import { rooms } from './rooms.ts';
@@ -14,7 +14,7 @@ export function socketAuth(app: AppContext) {
   const findSession = createSessionFinder(app.db);
   const authenticateSocket = async (socket: Socket, next: (error?: Error) => void) => {
     try {
-      const token = parseCookies(socket.handshake.headers.cookie ?? '')[SESSION_COOKIE];
+      const token = parseCookies(socket.handshake.headers.cookie ?? '')[app.config.sessionCookie];
       const session = await findSession(token);
       if (!session) {
         const error = new Error('unauthenticated') as Error & { data?: unknown };

@@ -5,7 +5,8 @@ import type { DocumentSocket } from '../../app/lib/realtime/worksheet/provider.t
 import { buildPanel, connectSocket, emitAck } from '../../test/support/documents.ts';
 import { startTestStack, type TestStack } from '../../test/support/stack.ts';
 import { eventually } from '../../test/support/wait.ts';
-import { hashToken, SESSION_COOKIE } from '../auth/sessions.ts';
+import { SESSION_COOKIE } from '../auth/cookie.ts';
+import { hashToken } from '../auth/sessions.ts';
 import { panelSeats, sessions, users } from '../db/schema.ts';
 
 let stack: TestStack;

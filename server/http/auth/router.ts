@@ -5,7 +5,7 @@ import { errors } from '../../../shared/errors.ts';
 import { globalAbilities } from '../../../shared/policies/index.ts';
 import { loginBodySchema, type SessionResponse } from '../../../shared/schemas/auth.ts';
 import { verifyPassword } from '../../auth/passwords.ts';
-import { createSession, deleteSession, findSession, SESSION_COOKIE, type ActiveSession } from '../../auth/sessions.ts';
+import { createSession, deleteSession, findSession, type ActiveSession } from '../../auth/sessions.ts';
 import type { AppContext } from '../../context.ts';
 import { users } from '../../db/schema.ts';
 import { endpoint, publicEndpoint } from '../pipeline.ts';
@@ -36,13 +36,13 @@ export function authRouter(app: AppContext): Router {
       // Someone else was signed in on this browser (a shared machine): their session ends here, not
       // at its expiry, and their other tabs' sockets with it. (The same user signing in again keeps
       // the older session: their other tabs go on.)
-      const previous = await findSession(app.db, parseCookies(req.headers.cookie ?? '')[SESSION_COOKIE]);
+      const previous = await findSession(app.db, parseCookies(req.headers.cookie ?? '')[app.config.sessionCookie]);
       if (previous && previous.user.id !== user.id) {
         await deleteSession(app.db, previous.tokenHash);
         app.notify.sessionEnded(previous.tokenHash, 'signed_in_as_another');
       }
       const created = await createSession(app.db, user.id, app.config.SESSION_TTL_HOURS);
-      res.setHeader('Set-Cookie', serialize(SESSION_COOKIE, created.token, { ...cookieBase, expires: created.expiresAt }));
+      res.setHeader('Set-Cookie', serialize(app.config.sessionCookie, created.token, { ...cookieBase, expires: created.expiresAt }));
       const session = await findSession(app.db, created.token);
       if (!session) throw errors.internal();
       app.logger.info({ userId: user.id }, 'login');
@@ -55,7 +55,7 @@ export function authRouter(app: AppContext): Router {
     endpoint(app, {}, async ({ session, res }) => {
       await deleteSession(app.db, session.tokenHash);
       app.notify.sessionEnded(session.tokenHash, 'logged_out');
-      res.setHeader('Set-Cookie', serialize(SESSION_COOKIE, '', { ...cookieBase, maxAge: 0 }));
+      res.setHeader('Set-Cookie', serialize(app.config.sessionCookie, '', { ...cookieBase, maxAge: 0 }));
       return { ok: true };
     }),
   );
