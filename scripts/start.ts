@@ -100,7 +100,7 @@ async function main(): Promise<void> {
   const redisUrl = config.REDIS_URL ?? (redis = await startLocalRedis({ dataDir: join(config.dataDir, 'redis') })).url;
   const databaseUrl = config.DATABASE_URL ?? (postgres = await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'pglite') })).url;
 
-  const database = openDatabase(databaseUrl, { max: 2, queryTimeoutMs: 0 }); // migrations, then the demo seed
+  const database = openDatabase(databaseUrl, { max: 2 });
   await runMigrations(database);
   const seeded = config.SEED_DEMO ? await seedDemo(database.db) : false;
   // A fresh demo also has one evaluation in deliberation: its live worksheet can be opened at once.

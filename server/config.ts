@@ -33,7 +33,6 @@ export const configSchema = z.object({
   WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   SEED_DEMO: booleanFlag.default(true),
   QUORUM_SLOW_JOBS_MS: z.coerce.number().int().min(0).max(600_000).default(0),
-  DATABASE_QUERY_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   SOCKET_RECHECK_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   REGISTRY_MAX_REQUESTS: z.coerce.number().int().min(1).max(100_000).default(300),
   REGISTRY_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
@@ -45,6 +44,8 @@ export const configSchema = z.object({
   DOC_ACCESS_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
   DOC_COMPACT_EVERY: z.coerce.number().int().min(2).max(1_000_000).default(500),
   // Least time between two broadcasts (and stored rows) of one document; edits in between are merged.
+  // A worksheet insert that has not answered by then fails (its senders send it again); 0: no limit.
+  DOC_STORE_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
   DOC_BATCH_MS: z.coerce.number().int().min(0).max(1_000).default(0),
 });
 

@@ -12,7 +12,7 @@ try {
     throw new ConfigError(['DATABASE_URL and REDIS_URL are required for a server process (npm start sets them).']);
   }
   // Every server process brings the schema up to date; the advisory lock lets N start at once.
-  const migrator = openDatabase(config.DATABASE_URL, { max: 1, queryTimeoutMs: 0 }); // a migration may rewrite a large table
+  const migrator = openDatabase(config.DATABASE_URL, { max: 1 });
   await runMigrations(migrator);
   await migrator.close();
   const running = await startServer({ ...config, DATABASE_URL: config.DATABASE_URL, REDIS_URL: config.REDIS_URL }, { logger, queuePrefix: config.QUEUE_PREFIX });

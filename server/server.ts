@@ -42,7 +42,7 @@ export async function startServer(
   options: { logger?: Logger; pages?: RequestHandler | null; queuePrefix?: string } = {},
 ): Promise<RunningServer> {
   const logger = options.logger ?? createLogger('server', config.LOG_LEVEL);
-  const database = openDatabase(config.DATABASE_URL, { max: 10, queryTimeoutMs: config.DATABASE_QUERY_TIMEOUT_MS });
+  const database = openDatabase(config.DATABASE_URL, { max: 10 });
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
   redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
   const prefix = options.queuePrefix ?? config.QUEUE_PREFIX;

@@ -18,7 +18,6 @@ try {
     lockDurationMs: config.WORKER_LOCK_DURATION_MS,
     slowMs: config.QUORUM_SLOW_JOBS_MS,
     prefix: config.QUEUE_PREFIX,
-    queryTimeoutMs: config.DATABASE_QUERY_TIMEOUT_MS,
   });
   logger.info('workers ready');
   process.send?.({ type: 'ready' });

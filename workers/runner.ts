@@ -18,13 +18,11 @@ export interface WorkerOptions {
   lockDurationMs: number;
   slowMs?: number;
   prefix?: string;
-  /** See `openDatabase`; its default when unset. */
-  queryTimeoutMs?: number;
 }
 
 /** Starts one BullMQ Worker per queue; each dispatches by job name to its definition. */
 export async function startWorkers(options: WorkerOptions) {
-  const database = openDatabase(options.databaseUrl, { max: options.concurrency + 2, queryTimeoutMs: options.queryTimeoutMs });
+  const database = openDatabase(options.databaseUrl, { max: options.concurrency + 2 });
   const context: JobContext = { db: database.db, logger: options.logger, slowMs: options.slowMs ?? 0 };
   const byQueue = new Map<string, RegisteredJob[]>();
   for (const definition of jobDefinitions) byQueue.set(definition.queue, [...(byQueue.get(definition.queue) ?? []), definition]);

@@ -14,28 +14,14 @@ export interface DatabaseHandle {
   close: () => Promise<void>;
 }
 
-/** How long a statement may take before its caller gets an error, unless the caller says otherwise. */
-export const DEFAULT_QUERY_TIMEOUT_MS = 30_000;
-
-/**
- * Opens a connection pool to PostgreSQL (or to the embedded PGlite host, which speaks the same
- * protocol). A statement that has not answered after `queryTimeoutMs` (0: never) fails, and the
- * pool drops its connection: without it a connection gone half-open (a network partition, a
- * database host that vanished) would hold its callers for the kernel's TCP timeout, ~15 minutes: a
- * worksheet's inserts queue behind the one that hangs and nobody gets an ack or an error. Opening a
- * connection gives up after 10 s; TCP keep-alive finds dead idle connections.
- */
-export function openDatabase(url: string, options: { max?: number; queryTimeoutMs?: number } = {}): DatabaseHandle {
-  const queryTimeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: options.max ?? 10,
-    idleTimeoutMillis: 30_000,
-    connectionTimeoutMillis: 10_000,
-    keepAlive: true,
-    keepAliveInitialDelayMillis: 10_000,
-    ...(queryTimeoutMs > 0 ? { query_timeout: queryTimeoutMs } : {}),
-  });
+/** Opens a connection pool to PostgreSQL (or to the embedded PGlite host, which speaks the same protocol). */
+export function openDatabase(url: string, options: { max?: number } = {}): DatabaseHandle {
+  // TCP keep-alive: a connection whose peer vanished (a partition, a database host gone) is found
+  // dead instead of held open. (No pool-wide statement timeout: drizzle does not release a
+  // transaction's connection when its BEGIN fails, and under PGlite that connection would then hold
+  // the single backend for good. The one statement that needs a bound, a worksheet's insert, sets
+  // its own: see `appendUpdate`.)
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, idleTimeoutMillis: 30_000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   const db = drizzle(pool, { schema });

@@ -23,7 +23,7 @@ export interface DocumentHubOptions {
   io: QuorumIo;
   db: Database;
   logger: Logger;
-  config: Pick<Config, 'DOC_MAX_UPDATE_BYTES' | 'DOC_MAX_BYTES' | 'DOC_MAX_CONNECTIONS_PER_USER' | 'DOC_IDLE_UNLOAD_MS' | 'DOC_COMPACT_EVERY' | 'DOC_ACCESS_TTL_MS' | 'DOC_BATCH_MS'>;
+  config: Pick<Config, 'DOC_MAX_UPDATE_BYTES' | 'DOC_MAX_BYTES' | 'DOC_MAX_CONNECTIONS_PER_USER' | 'DOC_IDLE_UNLOAD_MS' | 'DOC_COMPACT_EVERY' | 'DOC_ACCESS_TTL_MS' | 'DOC_BATCH_MS' | 'DOC_STORE_TIMEOUT_MS'>;
   /** Asks for a compaction job (after DOC_COMPACT_EVERY stored updates, and on unload). */
   requestCompaction: (documentId: string) => Promise<void>;
   /** Tells the other server processes (stored updates, presence, access re-checks). */

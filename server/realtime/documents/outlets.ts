@@ -1,5 +1,6 @@
 import { encodeSyncUpdate } from '../../../shared/realtime/syncMessages.ts';
 import { toWire } from '../../../shared/realtime/documents.ts';
+import type { Config } from '../../config.ts';
 import type { Database } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
 import type { QuorumIo } from '../notifier.ts';
@@ -12,11 +13,11 @@ import type { DocumentRelay } from './relay.ts';
  * Where this process's live documents send what they do: stored updates to PostgreSQL and then to
  * the other server processes, broadcasts and presence to the local sockets of the room.
  */
-export function documentOutlets(options: { io: QuorumIo; db: Database; logger: Logger; relay: Pick<DocumentRelay, 'send'> }): DocumentOutlets {
-  const { io, db, logger, relay } = options;
+export function documentOutlets(options: { io: QuorumIo; db: Database; logger: Logger; relay: Pick<DocumentRelay, 'send'>; config: Pick<Config, 'DOC_STORE_TIMEOUT_MS'> }): DocumentOutlets {
+  const { io, db, logger, relay, config } = options;
   return {
     store: async (documentId, update, actorId) => {
-      await appendUpdate(db, documentId, update, actorId);
+      await appendUpdate(db, documentId, update, actorId, config.DOC_STORE_TIMEOUT_MS);
       // Other server processes holding this document apply it too (see relayDocumentsAcrossProcesses).
       relay.send({ type: 'stored', documentId, update });
     },

@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import type { QueryConfig } from 'pg';
 import * as Y from 'yjs';
 import type { Database, DbOrTx } from '../../db/client.ts';
 import { documentClients, documentSnapshots, documentUpdates } from '../../db/schema.ts';
@@ -88,18 +89,25 @@ export async function measureStoredBytes(db: DbOrTx, documentId: string): Promis
  */
 let appendStatement: string | null = null;
 
-/** Appends one update to the log; once this resolves the update is durable and may be acknowledged. */
-export async function appendUpdate(db: Database, documentId: string, update: Uint8Array, actorId: string | null): Promise<number> {
+/**
+ * Appends one update to the log; once this resolves the update is durable and may be acknowledged.
+ * With `timeoutMs` (> 0) an insert that has not answered by then fails and its connection is
+ * dropped: a worksheet stores one insert at a time, so one that hangs (a connection gone half-open)
+ * would otherwise hold every later edit of the document, unacked and unrefused, for the kernel's TCP
+ * timeout. Its senders get `unavailable` and send again; should it commit after all, the duplicate
+ * row is harmless (Yjs updates are idempotent).
+ */
+export async function appendUpdate(db: Database, documentId: string, update: Uint8Array, actorId: string | null, timeoutMs = 0): Promise<number> {
   appendStatement ??= db
     .insert(documentUpdates)
     .values({ documentId: sql.placeholder('documentId'), update: sql.placeholder('update'), actorId: sql.placeholder('actorId') })
     .returning({ id: documentUpdates.id })
     .toSQL().sql;
-  const result = await db.$client.query<{ id: string | number }>(appendStatement, [
-    documentId,
-    Buffer.from(update.buffer, update.byteOffset, update.byteLength),
-    actorId,
-  ]);
+  const values = [documentId, Buffer.from(update.buffer, update.byteOffset, update.byteLength), actorId];
+  // node-postgres reads `query_timeout` from a query's config too (not in its types): a pool query
+  // that times out has its connection destroyed, not handed to the next caller.
+  const query = { text: appendStatement, values, ...(timeoutMs > 0 ? { query_timeout: timeoutMs } : {}) } as QueryConfig;
+  const result = await db.$client.query<{ id: string | number }>(query);
   const row = result.rows[0];
   if (!row) throw new Error('document update insert returned nothing');
   return Number(row.id);
