@@ -45,6 +45,7 @@ describe('the bundled server and worker', () => {
     expect(html).toContain(`nonce="${nonce}"`);
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
     expect(page.headers.get('x-frame-options')).toBe('DENY');
+    expect(page.headers.get('strict-transport-security')).toBeNull(); // served over plain http
     const session = await fetch(`${server.url}/api/auth/session`);
     expect(session.headers.get('cache-control')).toBe('no-store');
     expect(session.headers.get('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none'");

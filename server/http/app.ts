@@ -30,7 +30,8 @@ export function createHttpApp(app: AppContext, options: { pages?: RequestHandler
   http.use(
     helmet({
       contentSecurityPolicy: false,
-      strictTransportSecurity: app.config.cookieSecure ? { maxAge: 180 * 24 * 3600 } : false,
+      // This host only: the console's domain may have sibling hosts still served over plain http.
+      strictTransportSecurity: app.config.publicUrl.startsWith('https://') ? { maxAge: 180 * 24 * 3600, includeSubDomains: false } : false,
       xFrameOptions: { action: 'deny' },
       referrerPolicy: { policy: 'same-origin' },
     }),

@@ -70,6 +70,8 @@ describe('the session cookie over https (PUBLIC_URL https://quorum.example.org)'
     expect(cookie).toMatch(/; Path=\/(;|$)/);
     expect(cookie).toMatch(/; Secure/);
     expect(cookie).not.toMatch(/Domain=/i);
+    // Over https the browser is told to stay on https, for this host only.
+    expect(login.headers.get('strict-transport-security')).toBe('max-age=15552000');
     expect((await client.get('/api/auth/session')).status).toBe(200);
     const planted = new ApiClient(stack.url);
     planted.cookie = `quorum_session=${client.cookie.split('=').slice(1).join('=')}`;

@@ -98,7 +98,7 @@ describe('document hub: loading, compaction and idle unload', () => {
   });
 
   // Last: it closes the hub for the rest of the file.
-  it('once closing, refuses joins and edits (their clients send them again after reconnecting) and opens nothing', async () => {
+  it('once closed, refuses joins (unavailable), tells edits to join again, and opens nothing', async () => {
     const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
     const other = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
     const socket = await joinedSocket(stack.url, panel.reviewers[0]!.cookie, panel.documentId);

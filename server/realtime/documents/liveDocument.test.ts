@@ -114,17 +114,47 @@ describe('LiveDocument storage (group commit)', () => {
     await vi.waitUntil(() => kept.value === 'stored');
     expect(live.doc.getText('notes').toString()).toBe('kept ');
 
-    // The document tries each failed merge again itself, as it was: a retry that fails is tried again.
-    const retriesOf = (insert: (typeof inserts)[number]) => inserts.filter((other) => other !== insert && other.update === insert.update);
-    await vi.waitUntil(() => retriesOf(first).length >= 1 && retriesOf(next).length >= 1);
-    retriesOf(first)[0]!.fail(new Error('storage still refused'));
-    retriesOf(next)[0]!.finish();
-    await vi.waitUntil(() => retriesOf(first).length >= 2);
-    retriesOf(first)[1]!.finish();
+    // The document stores the failed merges again itself, as one insert: a retry that fails is tried again.
+    const retries = () => inserts.filter((insert) => insert !== first && insert !== next && insert !== keptInsert);
+    await vi.waitUntil(() => retries().length >= 1);
+    expect(textOf([retries()[0]!.update])).toBe('lost too ');
+    retries()[0]!.fail(new Error('storage still refused'));
+    await vi.waitUntil(() => retries().length >= 2);
+    retries()[1]!.finish();
     await vi.waitUntil(() => live.unstored.length === 0);
     expect(live.doc.getText('notes').toString()).toContain('lost too ');
     expect(live.doc.getText('notes').toString()).toContain('kept ');
-    expect(live.sinceCompaction).toBe(3);
+    expect(live.sinceCompaction).toBe(2);
+    expect(live.busy).toBe(false);
+  });
+
+  it('keeps one pending update however often the same edits fail (a writer resending them at every rejoin), and stores only what storage lacks', async () => {
+    const { outlets, inserts } = controlledOutlets();
+    const live = new LiveDocument({ id: 'worksheet:s', ref: { kind: 'worksheet', evaluationId: 's' }, doc: new Y.Doc(), storedBytes: 0, logLength: 0, outlets, storeRetryMs: 60_000 });
+    const writer = new Y.Doc();
+    const stored = edit(writer, 'stored ');
+    void live.submit(stored, 'a', 'alice');
+    await nextTurn();
+    inserts[0]!.finish();
+    await live.settle();
+    const unsaved = edit(writer, 'unsaved ');
+    // Storage refuses; the writer rejoins and resends its unsaved edit (with what is stored, as a step 2 may) five times.
+    for (let resend = 0; resend < 5; resend++) {
+      void live.submit(resend === 0 ? unsaved : Y.mergeUpdates([stored, unsaved]), 'a', 'alice').catch(() => {});
+      await nextTurn();
+      inserts.at(-1)!.fail(new Error('storage refused'));
+      await live.settle();
+    }
+    expect(inserts).toHaveLength(6);
+    // Closing: one insert for all of them, holding only what storage lacks.
+    const closing = live.storeFailedNow();
+    await vi.waitUntil(() => inserts.length === 7);
+    expect(textOf([inserts[6]!.update])).toBe(''); // 'unsaved ' alone, which needs the stored text before it
+    expect(textOf([stored, inserts[6]!.update])).toBe('stored unsaved ');
+    inserts[6]!.finish();
+    await closing;
+    expect(live.doc.getText('notes').toString()).toBe('stored unsaved ');
+    expect(live.busy).toBe(false);
   });
 
   it('keeps storing a failed merge again, however long storage refuses, and stays busy (not to be unloaded) until it is stored', async () => {
@@ -155,28 +185,29 @@ describe('LiveDocument storage (group commit)', () => {
     }
   });
 
-  it('tries every failed merge once more, at once, when told to (the hub closing), and reports those it must give up', async () => {
+  it('tries the failed merges once more, at once, when told to (the hub closing), and reports them when it must give up', async () => {
     const { outlets, inserts, badUpdates } = controlledOutlets();
     const live = new LiveDocument({ id: 'worksheet:u', ref: { kind: 'worksheet', evaluationId: 'u' }, doc: new Y.Doc(), storedBytes: 0, logLength: 0, outlets, storeRetryMs: 60_000 });
-    const writer = new Y.Doc();
-    void live.submit(edit(writer, 'saved at the last moment '), 'a', 'alice').catch(() => {});
+    void live.submit(edit(new Y.Doc(), 'one '), 'a', 'alice').catch(() => {});
     await nextTurn();
     inserts[0]!.fail(new Error('storage refused'));
     await live.settle();
-    void live.submit(edit(new Y.Doc(), 'lost '), 'b', 'bob').catch(() => {});
+    void live.submit(edit(new Y.Doc(), 'two '), 'b', 'bob').catch(() => {});
     await nextTurn();
     inserts[1]!.fail(new Error('storage refused'));
     await live.settle();
 
     const closing = live.storeFailedNow();
-    await vi.waitUntil(() => inserts.length === 4); // both at once, not after their minute's wait
-    inserts.find((insert, index) => index >= 2 && textOf([insert.update]) === 'saved at the last moment ')!.finish();
-    inserts.find((insert, index) => index >= 2 && textOf([insert.update]) === 'lost ')!.fail(new Error('storage gone'));
+    await vi.waitUntil(() => inserts.length === 3); // at once, not after the minute's wait, both in one insert
+    expect(textOf([inserts[2]!.update])).toHaveLength('one two '.length);
+    inserts[2]!.fail(new Error('storage gone'));
     await closing;
-    expect(live.doc.getText('notes').toString()).toBe('saved at the last moment ');
     expect(badUpdates).toEqual([new Error('storage gone')]);
     expect(live.busy).toBe(false);
     expect(live.unstored).toHaveLength(0);
+    // Nothing is tried after that, however long one waits.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(inserts).toHaveLength(3);
   });
 
   it('refuses edits still waiting for their turn when it is destroyed (their senders send them again)', async () => {

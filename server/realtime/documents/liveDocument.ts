@@ -40,12 +40,8 @@ export const STORED_ORIGIN = Symbol('stored');
  */
 const STORE_RETRY = { firstMs: 1_000, maxMs: 30_000 };
 
-/** Merges whose insert failed, stored again by the document itself (see STORE_RETRY). */
-interface FailedMerge {
-  /** The merges as broadcast (in flight until stored). */
-  merges: Uint8Array[];
-  /** Their merge, as one row. */
-  update: Uint8Array;
+/** The document's own storing of merges whose insert failed (see STORE_RETRY). */
+interface Retry {
   /** Failed inserts so far. */
   attempts: number;
   /** The next try, while waiting for it. */
@@ -125,8 +121,16 @@ export class LiveDocument {
   private storing: Promise<void> | null = null;
   /** Merged updates broadcast but not yet stored. */
   private readonly inFlight = new Set<Uint8Array>();
-  /** Merges whose insert failed, stored again by the document itself (see STORE_RETRY). */
-  private readonly failed = new Set<FailedMerge>();
+  /**
+   * Merges broadcast whose insert failed, to be stored by the document itself (see STORE_RETRY): all
+   * of them go as one update, less what storage has meanwhile (their senders' resends, say). While
+   * storage refuses, every rejoin of a writer resends its unsaved edits and they fail again: kept
+   * as separate entries they would pile up, one insert each every retry.
+   */
+  private failedMerges: Uint8Array[] = [];
+  private retry: Retry | null = null;
+  /** The hub is closing: no more retries are scheduled (see `storeFailedNow`). */
+  private closing = false;
   private destroyed = false;
 
   private readonly storeRetryMs: number;
@@ -222,7 +226,7 @@ export class LiveDocument {
    * failed insert: the document must not be unloaded.
    */
   get busy(): boolean {
-    return this.batch.length > 0 || this.storing !== null || this.failed.size > 0;
+    return this.batch.length > 0 || this.storing !== null || this.failedMerges.length > 0 || this.retry?.trying != null;
   }
 
   /** Resolves when every queued update has been stored or refused (not waiting for the retries of failed inserts: see `storeFailedNow`). */
@@ -234,20 +238,27 @@ export class LiveDocument {
   }
 
   /**
-   * Tries once more, now, every merge whose insert failed (the hub is closing); those that fail
-   * again are given up and reported: only clients that hold them can send them again.
+   * Tries once more, now, to store the merges whose insert failed (the hub is closing); what fails
+   * again is given up and reported: only clients that hold it can send it again.
    */
   async storeFailedNow(): Promise<void> {
-    await Promise.all(
-      [...this.failed].map(async (entry) => {
-        if (entry.timer) clearTimeout(entry.timer);
-        entry.timer = null;
-        if (await (entry.trying ?? this.tryFailed(entry))) return;
-        if (!this.failed.delete(entry)) return;
-        for (const merge of entry.merges) this.inFlight.delete(merge);
-        this.outlets.storeAbandoned(this.id, entry.lastError);
-      }),
-    );
+    this.closing = true;
+    const retry = this.retry;
+    if (!retry) return;
+    if (retry.timer) clearTimeout(retry.timer);
+    retry.timer = null;
+    if (retry.trying) await retry.trying;
+    if (this.failedMerges.length === 0 || (await this.tryFailed(retry))) return;
+    this.abandonFailed(retry.lastError);
+  }
+
+  /** Gives up the merges whose insert failed: reported, no longer in flight. */
+  private abandonFailed(error: unknown): void {
+    for (const merge of this.failedMerges) this.inFlight.delete(merge);
+    this.failedMerges = [];
+    if (this.retry?.timer) clearTimeout(this.retry.timer);
+    this.retry = null;
+    this.outlets.storeAbandoned(this.id, error);
   }
 
   /** Flushes at the end of this turn, or once `batchMs` have passed since the last flush. */
@@ -339,9 +350,11 @@ export class LiveDocument {
         this.pendingBytes -= bytes;
         pending.forEach((entry) => entry.reject(error));
         // Still in flight (joiners get them) until stored by the document itself.
-        const entry: FailedMerge = { merges: group.map((merge) => merge.update), update, attempts: 1, timer: null, trying: null, lastError: error };
-        this.failed.add(entry);
-        this.retryLater(entry);
+        this.failedMerges.push(...group.map((merge) => merge.update));
+        if (!this.retry) {
+          this.retry = { attempts: 1, timer: null, trying: null, lastError: error };
+          this.retryLater(this.retry);
+        }
         continue;
       }
       this.pendingBytes -= bytes;
@@ -353,39 +366,70 @@ export class LiveDocument {
     }
   }
 
-  /** Stores a failed merge again after the wait its failures so far call for. */
-  private retryLater(entry: FailedMerge): void {
-    const delay = Math.min(this.storeRetryMs * 2 ** (entry.attempts - 1), STORE_RETRY.maxMs);
-    entry.timer = setTimeout(() => {
-      entry.timer = null;
-      void this.tryFailed(entry).then((stored) => {
-        if (!stored && !this.destroyed && this.failed.has(entry)) this.retryLater(entry);
+  /** Stores the failed merges again after the wait the failures so far call for. */
+  private retryLater(retry: Retry): void {
+    const delay = Math.min(this.storeRetryMs * 2 ** (retry.attempts - 1), STORE_RETRY.maxMs);
+    retry.timer = setTimeout(() => {
+      retry.timer = null;
+      if (this.destroyed || this.closing || this.retry !== retry) return;
+      void this.tryFailed(retry).then((stored) => {
+        if (this.destroyed || this.closing || this.retry !== retry) return;
+        // Stored, but more failed meanwhile: they go next, without waiting out a backoff.
+        if (stored) retry.attempts = 1;
+        if (!stored || this.failedMerges.length > 0) this.retryLater(retry);
+        else this.retry = null;
       });
     }, delay);
-    entry.timer.unref();
+    retry.timer.unref();
   }
 
-  /** One insert of a failed merge (no sender to answer); true once it is stored. */
-  private tryFailed(entry: FailedMerge): Promise<boolean> {
-    entry.trying = this.outlets.store(this.id, entry.update, null).then(
-      () => {
-        this.failed.delete(entry);
-        for (const merge of entry.merges) this.inFlight.delete(merge);
-        if (this.destroyed) return true;
-        this.storedBytes += entry.update.byteLength;
-        this.sinceCompaction += 1;
-        this.applySafely(entry.update);
-        return true;
-      },
-      (error: unknown) => {
-        entry.attempts += 1;
-        entry.lastError = error;
-        return false;
-      },
-    ).finally(() => {
-      entry.trying = null;
-    });
-    return entry.trying;
+  /**
+   * One insert of the failed merges (no sender to answer): their merge, less what the stored
+   * document already has. True once stored (or nothing was left to store).
+   */
+  private tryFailed(retry: Retry): Promise<boolean> {
+    const taken = this.failedMerges;
+    this.failedMerges = [];
+    let update: Uint8Array;
+    try {
+      update = Y.diffUpdate(taken.length === 1 ? taken[0]! : Y.mergeUpdates(taken), Y.encodeStateVector(this.doc));
+    } catch (error) {
+      // Each merge was checked before its broadcast; should they not merge, they go one by one.
+      this.outlets.badUpdate(this.id, error);
+      this.failedMerges = [...taken.slice(1), ...this.failedMerges];
+      taken.splice(1);
+      update = taken[0]!;
+    }
+    const done = () => {
+      for (const merge of taken) this.inFlight.delete(merge);
+    };
+    const { structs, ds } = Y.decodeUpdate(update);
+    if (structs.length === 0 && ds.clients.size === 0) {
+      done();
+      return Promise.resolve(true);
+    }
+    retry.trying = this.outlets
+      .store(this.id, update, null)
+      .then(
+        () => {
+          done();
+          if (this.destroyed) return true;
+          this.storedBytes += update.byteLength;
+          this.sinceCompaction += 1;
+          this.applySafely(update);
+          return true;
+        },
+        (error: unknown) => {
+          this.failedMerges = [...taken, ...this.failedMerges];
+          retry.attempts += 1;
+          retry.lastError = error;
+          return false;
+        },
+      )
+      .finally(() => {
+        retry.trying = null;
+      });
+    return retry.trying;
   }
 
   /**
@@ -394,8 +438,9 @@ export class LiveDocument {
    */
   destroy(): void {
     this.destroyed = true;
-    for (const entry of this.failed) if (entry.timer) clearTimeout(entry.timer);
-    this.failed.clear();
+    if (this.retry?.timer) clearTimeout(this.retry.timer);
+    this.retry = null;
+    this.failedMerges = [];
     const waiting = this.batch;
     this.batch = [];
     for (const pending of waiting) pending.reject(errors.unavailable('The worksheet was closed before this edit was stored; it will be sent again.'));

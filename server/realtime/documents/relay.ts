@@ -144,7 +144,7 @@ export function createDocumentRelay(options: DocumentRelayOptions): DocumentRela
       });
       subscriber.connect().catch((error: unknown) => logger.warn({ err: error }, 'document relay could not connect'));
       heartbeat = setInterval(() => {
-        if (publisher.status === 'ready') void sayAlive().then((said) => said && announce());
+        if (publisher.status === 'ready') void sayAlive();
         const now = performance.now();
         let silent = false;
         for (const [peer, heardAt] of peers) {
