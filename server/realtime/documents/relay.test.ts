@@ -31,7 +31,7 @@ function processOn(channel: string, peerSilenceMs = SILENCE_MS) {
   relays.push(relay);
   const heard: DocumentRelayMessage[] = [];
   const state = { missed: 0, heard, relay, publisher };
-  relay.listen({ message: (message) => heard.push(message), missed: () => state.missed++ });
+  void relay.listen({ message: (message) => heard.push(message), missed: () => state.missed++ });
   return state;
 }
 
