@@ -138,12 +138,6 @@ async function main(): Promise<void> {
     }, 2_000);
   }
 
-  await new Promise<void>((ready) => {
-    server.child?.once('message', () => ready());
-    server.child?.once('exit', () => ready());
-  });
-  printWelcome(config.publicUrl, seeded);
-
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -156,8 +150,33 @@ async function main(): Promise<void> {
     console.log('[quorum] stopped.');
     process.exit(0);
   };
+  // Before anything is awaited: a signal that comes while the server starts must stop the children
+  // too, not leave them (and redis-server) running without the launcher.
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+
+  if (dev) {
+    // Under --watch the server is a grandchild whose IPC messages do not reach us: ask it.
+    await untilAnswers(`http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${apiPort}/healthz`, () => stopping);
+  } else {
+    await new Promise<void>((ready) => {
+      server.child?.once('message', () => ready());
+      server.child?.once('exit', () => ready());
+    });
+  }
+  if (!stopping) printWelcome(config.publicUrl, seeded);
+}
+
+/** Resolves once `url` answers 200 (or `givenUp` says to stop asking). */
+async function untilAnswers(url: string, givenUp: () => boolean): Promise<void> {
+  while (!givenUp()) {
+    const answered = await fetch(url).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (answered) return;
+    await sleep(250);
+  }
 }
 
 function printWelcome(url: string, seeded: boolean): void {
