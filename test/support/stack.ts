@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../../server/config.ts';
-import { createLogger } from '../../server/logger.ts';
+import { createLogger, type Logger } from '../../server/logger.ts';
 import { startLocalRedis, type LocalRedis } from '../../server/infra/redisServer.ts';
 import { loadPagesHandler, startServer, type RunningServer } from '../../server/server.ts';
 import { seedDemo } from '../../server/seed/seedDemo.ts';
@@ -26,6 +26,8 @@ export interface StackOptions {
   seed?: boolean;
   database?: 'pglite' | 'postgresql';
   env?: Record<string, string>;
+  /** Where the server logs (default: silent, or TEST_LOG_LEVEL). */
+  logger?: Logger;
 }
 
 /** A real Quorum on loopback: redis-server, PGlite (or PostgreSQL), HTTP + Socket.IO on port 0. */
@@ -38,7 +40,7 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
     DATABASE_URL: database.url,
     REDIS_URL: redis.url,
   };
-  const logger = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
+  const logger = options.logger ?? createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
   const queuePrefix = config.QUEUE_PREFIX === 'quorum' ? `test-${randomBytes(4).toString('hex')}` : config.QUEUE_PREFIX;
   const pages = options.pages ? await loadPagesHandler() : null;
   if (options.pages && !pages) throw new Error('build/handler.js is missing: run `npm run build` first');

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
 import { io as connect } from 'socket.io-client';
 import { eq } from 'drizzle-orm';
 import { sessions, users } from '../../db/schema.ts';
@@ -8,9 +9,12 @@ import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
 
 let stack: TestStack;
 let coordinator: Awaited<ReturnType<typeof buildUser>>;
+/** What the server logged at warn level and above. */
+const warnings: string[] = [];
 
 beforeAll(async () => {
-  stack = await startTestStack({ env: { LOGIN_MAX_ATTEMPTS: '3', LOGIN_WINDOW_SECONDS: '60' } });
+  const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
+  stack = await startTestStack({ env: { LOGIN_MAX_ATTEMPTS: '3', LOGIN_WINDOW_SECONDS: '60' }, logger });
   coordinator = await buildUser(stack.database.db, { role: 'coordinator' });
 });
 afterAll(() => stack.close());
@@ -120,6 +124,13 @@ describe('login and sessions', () => {
     const response = await new ApiClient(stack.url).get('/api/evaluations');
     expect(response.status).toBe(401);
     expect(response.body).toEqual({ error: { code: 'unauthenticated', message: 'Please sign in.' } });
+  });
+
+  it('warns once when requests come through a proxy while TRUST_PROXY is off (every client would count as the proxy)', async () => {
+    const proxied = () => fetch(`${stack.url}/api/registry/recommendations`, { headers: { 'x-forwarded-for': '203.0.113.5' } });
+    await proxied();
+    await proxied();
+    expect(warnings.filter((line) => line.includes('TRUST_PROXY is off'))).toHaveLength(1);
   });
 
   it('answers unknown API paths with a JSON 404', async () => {
