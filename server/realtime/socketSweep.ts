@@ -13,8 +13,7 @@ import { rooms } from './rooms.ts';
 /**
  * Every `intervalMs` each server process re-checks its own sockets against fresh facts, in a few
  * queries for all of them: a socket whose session ended (expired, deleted, its user disabled) or
- * whose user's role changed is told (`session.ended`) and disconnected; the others go on as their
- * user is now (name, institution); one in the room of an evaluation its user may no longer
+ * whose user's role changed is told (`session.ended`) and disconnected; one in the room of an evaluation its user may no longer
  * read leaves it and is told (`access.revoked`). The immediate paths (sign-out, seat removal,
  * conflict declared) act at once on every process; this catches what they cannot: a session
  * that simply expired, a change made behind the commands' back, a socket still in its handshake
@@ -50,8 +49,8 @@ async function sweepOnce(io: QuorumIo, db: Database): Promise<SweepResult> {
     // for the old one. The page starts over (signed in still, under the new role).
     const reason = !fresh ? 'expired' : fresh.user.role !== sessionOf(socket).user.role ? 'role_changed' : null;
     if (fresh && !reason) {
-      // Who they are as of now (a new name signs their comments and shows in presence).
-      (socket.data as SocketData).session = fresh;
+      // (Still under the name it had at its handshake, as its page is: the page signs comments with
+      // that name, and the server checks the signature against the socket's.)
       staying.push(socket);
       continue;
     }
