@@ -3,6 +3,7 @@ import type { DocumentRef } from '../../../shared/realtime/documents.ts';
 import { DocumentPresence } from './awareness.ts';
 import { errors } from '../../../shared/errors.ts';
 import { appliesToEmptyDocument, unappliableUpdate } from './limits.ts';
+import { StoreRetries } from './storeRetries.ts';
 
 /** Where a live document's stored updates go, and how they reach its room. */
 export interface DocumentOutlets {
@@ -30,27 +31,6 @@ interface PendingUpdate {
 
 /** Marks updates the server applied itself, so nothing echoes them back. */
 export const STORED_ORIGIN = Symbol('stored');
-
-/**
- * After a failed insert the document stores those merges itself, this long after (doubling up to
- * the maximum) and for as long as it is loaded: their senders were told to send them again, but one
- * who left never will, while the room already has them and may have built on them (an edit stored
- * and acked that sits next to one never stored would never show). A document with merges still to
- * store is busy: it is not unloaded, and closing the hub tries them once more.
- */
-const STORE_RETRY = { firstMs: 1_000, maxMs: 30_000 };
-
-/** The document's own storing of merges whose insert failed (see STORE_RETRY). */
-interface Retry {
-  /** Failed inserts so far. */
-  attempts: number;
-  /** The next try, while waiting for it. */
-  timer: NodeJS.Timeout | null;
-  /** The try under way, if any. */
-  trying: Promise<boolean> | null;
-  /** Why the last try failed. */
-  lastError: unknown;
-}
 
 /** How long a socket taken out of the room is remembered as such: far longer than any update's checks take. */
 const EVICTION_MEMORY_MS = 10 * 60_000;
@@ -121,19 +101,9 @@ export class LiveDocument {
   private storing: Promise<void> | null = null;
   /** Merged updates broadcast but not yet stored. */
   private readonly inFlight = new Set<Uint8Array>();
-  /**
-   * Merges broadcast whose insert failed, to be stored by the document itself (see STORE_RETRY): all
-   * of them go as one update, less what storage has meanwhile (their senders' resends, say). While
-   * storage refuses, every rejoin of a writer resends its unsaved edits and they fail again: kept
-   * as separate entries they would pile up, one insert each every retry.
-   */
-  private failedMerges: Uint8Array[] = [];
-  private retry: Retry | null = null;
-  /** The hub is closing: no more retries are scheduled (see `storeFailedNow`). */
-  private closing = false;
+  /** Merges broadcast whose insert failed, stored by the document itself (see STORE_RETRY). */
+  private readonly retries: StoreRetries;
   private destroyed = false;
-
-  private readonly storeRetryMs: number;
 
   /** Who writes under which Yjs client id here (client id → user id), as stored in `document_clients`. */
   readonly writers: Map<number, string>;
@@ -151,13 +121,31 @@ export class LiveDocument {
   }) {
     this.writers = input.writers ?? new Map();
     this.batchMs = input.batchMs ?? 0;
-    this.storeRetryMs = input.storeRetryMs ?? STORE_RETRY.firstMs;
     this.id = input.id;
     this.ref = input.ref;
     this.doc = input.doc;
     this.storedBytes = input.storedBytes;
     this.sinceCompaction = input.logLength;
     this.outlets = input.outlets;
+    this.retries = new StoreRetries(
+      {
+        store: (update) => this.outlets.store(this.id, update, null),
+        storedStateVector: () => Y.encodeStateVector(this.doc),
+        stored: (merges, update) => {
+          for (const merge of merges) this.inFlight.delete(merge);
+          if (this.destroyed || !update) return;
+          this.storedBytes += update.byteLength;
+          this.sinceCompaction += 1;
+          this.applySafely(update);
+        },
+        abandoned: (merges, error) => {
+          for (const merge of merges) this.inFlight.delete(merge);
+          this.outlets.storeAbandoned(this.id, error);
+        },
+        badMerge: (error) => this.outlets.badUpdate(this.id, error),
+      },
+      input.storeRetryMs,
+    );
     this.presence = new DocumentPresence(this.doc, ({ update, originSocketId, remote }) => {
       this.outlets.broadcastAwareness(this.id, update, originSocketId);
       if (!remote) this.outlets.relayAwareness(this.id, update);
@@ -226,7 +214,7 @@ export class LiveDocument {
    * failed insert: the document must not be unloaded.
    */
   get busy(): boolean {
-    return this.batch.length > 0 || this.storing !== null || this.failedMerges.length > 0 || this.retry?.trying != null;
+    return this.batch.length > 0 || this.storing !== null || this.retries.pending;
   }
 
   /** Resolves when every queued update has been stored or refused (not waiting for the retries of failed inserts: see `storeFailedNow`). */
@@ -241,24 +229,8 @@ export class LiveDocument {
    * Tries once more, now, to store the merges whose insert failed (the hub is closing); what fails
    * again is given up and reported: only clients that hold it can send it again.
    */
-  async storeFailedNow(): Promise<void> {
-    this.closing = true;
-    const retry = this.retry;
-    if (!retry) return;
-    if (retry.timer) clearTimeout(retry.timer);
-    retry.timer = null;
-    if (retry.trying) await retry.trying;
-    if (this.failedMerges.length === 0 || (await this.tryFailed(retry))) return;
-    this.abandonFailed(retry.lastError);
-  }
-
-  /** Gives up the merges whose insert failed: reported, no longer in flight. */
-  private abandonFailed(error: unknown): void {
-    for (const merge of this.failedMerges) this.inFlight.delete(merge);
-    this.failedMerges = [];
-    if (this.retry?.timer) clearTimeout(this.retry.timer);
-    this.retry = null;
-    this.outlets.storeAbandoned(this.id, error);
+  storeFailedNow(): Promise<void> {
+    return this.retries.storeNow();
   }
 
   /** Flushes at the end of this turn, or once `batchMs` have passed since the last flush. */
@@ -350,11 +322,7 @@ export class LiveDocument {
         this.pendingBytes -= bytes;
         pending.forEach((entry) => entry.reject(error));
         // Still in flight (joiners get them) until stored by the document itself.
-        this.failedMerges.push(...group.map((merge) => merge.update));
-        if (!this.retry) {
-          this.retry = { attempts: 1, timer: null, trying: null, lastError: error };
-          this.retryLater(this.retry);
-        }
+        this.retries.add(group.map((merge) => merge.update), error);
         continue;
       }
       this.pendingBytes -= bytes;
@@ -366,81 +334,13 @@ export class LiveDocument {
     }
   }
 
-  /** Stores the failed merges again after the wait the failures so far call for. */
-  private retryLater(retry: Retry): void {
-    const delay = Math.min(this.storeRetryMs * 2 ** (retry.attempts - 1), STORE_RETRY.maxMs);
-    retry.timer = setTimeout(() => {
-      retry.timer = null;
-      if (this.destroyed || this.closing || this.retry !== retry) return;
-      void this.tryFailed(retry).then((stored) => {
-        if (this.destroyed || this.closing || this.retry !== retry) return;
-        // Stored, but more failed meanwhile: they go next, without waiting out a backoff.
-        if (stored) retry.attempts = 1;
-        if (!stored || this.failedMerges.length > 0) this.retryLater(retry);
-        else this.retry = null;
-      });
-    }, delay);
-    retry.timer.unref();
-  }
-
-  /**
-   * One insert of the failed merges (no sender to answer): their merge, less what the stored
-   * document already has. True once stored (or nothing was left to store).
-   */
-  private tryFailed(retry: Retry): Promise<boolean> {
-    const taken = this.failedMerges;
-    this.failedMerges = [];
-    let update: Uint8Array;
-    try {
-      update = Y.diffUpdate(taken.length === 1 ? taken[0]! : Y.mergeUpdates(taken), Y.encodeStateVector(this.doc));
-    } catch (error) {
-      // Each merge was checked before its broadcast; should they not merge, they go one by one.
-      this.outlets.badUpdate(this.id, error);
-      this.failedMerges = [...taken.slice(1), ...this.failedMerges];
-      taken.splice(1);
-      update = taken[0]!;
-    }
-    const done = () => {
-      for (const merge of taken) this.inFlight.delete(merge);
-    };
-    const { structs, ds } = Y.decodeUpdate(update);
-    if (structs.length === 0 && ds.clients.size === 0) {
-      done();
-      return Promise.resolve(true);
-    }
-    retry.trying = this.outlets
-      .store(this.id, update, null)
-      .then(
-        () => {
-          done();
-          if (this.destroyed) return true;
-          this.storedBytes += update.byteLength;
-          this.sinceCompaction += 1;
-          this.applySafely(update);
-          return true;
-        },
-        (error: unknown) => {
-          this.failedMerges = [...taken, ...this.failedMerges];
-          retry.attempts += 1;
-          retry.lastError = error;
-          return false;
-        },
-      )
-      .finally(() => {
-        retry.trying = null;
-      });
-    return retry.trying;
-  }
-
   /**
    * Drops the document. Edits still waiting for their turn are refused (`unavailable`: their senders
    * send them again); merges whose insert failed and that are still unstored are given up.
    */
   destroy(): void {
     this.destroyed = true;
-    if (this.retry?.timer) clearTimeout(this.retry.timer);
-    this.retry = null;
-    this.failedMerges = [];
+    this.retries.drop();
     const waiting = this.batch;
     this.batch = [];
     for (const pending of waiting) pending.reject(errors.unavailable('The worksheet was closed before this edit was stored; it will be sent again.'));
