@@ -321,10 +321,7 @@ export class DocumentHub {
     this.catchUps.close();
     await Promise.allSettled([...this.loading.values()]);
     const all = [...this.documents.values()];
-    await Promise.allSettled(all.map(async (live) => {
-      await live.settle();
-      await live.storeFailedNow();
-    }));
+    await Promise.allSettled(all.map((live) => live.storeAllBeforeClosing()));
     for (const live of all) this.unload(live);
   }
 

@@ -20,6 +20,11 @@ function controlledOutlets() {
   return { outlets, inserts, broadcasts, badUpdates };
 }
 
+/** A loaded document `worksheet:<letter>` with nothing stored, or what `options` say. */
+function documentFor(letter: string, outlets: DocumentOutlets, options: Partial<ConstructorParameters<typeof LiveDocument>[0]> = {}): LiveDocument {
+  return new LiveDocument({ id: `worksheet:${letter}`, ref: { kind: 'worksheet', evaluationId: letter }, doc: new Y.Doc(), storedBytes: 0, logLength: 0, outlets, ...options });
+}
+
 function edit(doc: Y.Doc, text: string): Uint8Array {
   let update: Uint8Array | null = null;
   const capture = (bytes: Uint8Array) => (update = bytes);
@@ -47,7 +52,7 @@ function settledState(promise: Promise<void>) {
 describe('LiveDocument storage (group commit)', () => {
   it('broadcasts every edit at once but keeps one insert at a time; edits broadcast meanwhile are stored as one row', async () => {
     const { outlets, inserts, broadcasts } = controlledOutlets();
-    const live = new LiveDocument({ id: 'worksheet:x', ref: { kind: 'worksheet', evaluationId: 'x' }, doc: new Y.Doc(), storedBytes: 0, logLength: 0, outlets });
+    const live = documentFor('x', outlets);
     const [alice, bob] = [new Y.Doc(), new Y.Doc()];
 
     const first = settledState(live.submit(edit(alice, 'one '), 'a', 'alice'));
@@ -87,7 +92,7 @@ describe('LiveDocument storage (group commit)', () => {
 
   it('refuses every edit of a failed insert, stores them itself later (the room has them), and stores later edits normally', async () => {
     const { outlets, inserts } = controlledOutlets();
-    const live = new LiveDocument({ id: 'worksheet:y', ref: { kind: 'worksheet', evaluationId: 'y' }, doc: new Y.Doc(), storedBytes: 0, logLength: 0, outlets, storeRetryMs: 5 });
+    const live = documentFor('y', outlets, { storeRetryMs: 5 });
     const writer = new Y.Doc();
     const lost = settledState(live.submit(edit(writer, 'lost '), 'a', 'alice'));
     await nextTurn();
@@ -130,7 +135,7 @@ describe('LiveDocument storage (group commit)', () => {
 
   it('keeps one pending update however often the same edits fail (a writer resending them at every rejoin), and stores only what storage lacks', async () => {
     const { outlets, inserts } = controlledOutlets();
-    const live = new LiveDocument({ id: 'worksheet:s', ref: { kind: 'worksheet', evaluationId: 's' }, doc: new Y.Doc(), storedBytes: 0, logLength: 0, outlets, storeRetryMs: 60_000 });
+    const live = documentFor('s', outlets, { storeRetryMs: 60_000 });
     const writer = new Y.Doc();
     const stored = edit(writer, 'stored ');
     void live.submit(stored, 'a', 'alice');
@@ -147,7 +152,7 @@ describe('LiveDocument storage (group commit)', () => {
     }
     expect(inserts).toHaveLength(6);
     // Closing: one insert for all of them, holding only what storage lacks.
-    const closing = live.storeFailedNow();
+    const closing = live.storeAllBeforeClosing();
     await vi.waitUntil(() => inserts.length === 7);
     expect(textOf([inserts[6]!.update])).toBe(''); // 'unsaved ' alone, which needs the stored text before it
     expect(textOf([stored, inserts[6]!.update])).toBe('stored unsaved ');
@@ -161,7 +166,7 @@ describe('LiveDocument storage (group commit)', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
       const { outlets, inserts } = controlledOutlets();
-      const live = new LiveDocument({ id: 'worksheet:v', ref: { kind: 'worksheet', evaluationId: 'v' }, doc: new Y.Doc(), storedBytes: 0, logLength: 0, outlets });
+      const live = documentFor('v', outlets);
       const refused = settledState(live.submit(edit(new Y.Doc(), 'the room built on this '), 'a', 'alice'));
       await nextTurn();
       inserts[0]!.fail(new Error('storage refused'));
@@ -187,7 +192,7 @@ describe('LiveDocument storage (group commit)', () => {
 
   it('tries the failed merges once more, at once, when told to (the hub closing), and reports them when it must give up', async () => {
     const { outlets, inserts, badUpdates } = controlledOutlets();
-    const live = new LiveDocument({ id: 'worksheet:u', ref: { kind: 'worksheet', evaluationId: 'u' }, doc: new Y.Doc(), storedBytes: 0, logLength: 0, outlets, storeRetryMs: 60_000 });
+    const live = documentFor('u', outlets, { storeRetryMs: 60_000 });
     void live.submit(edit(new Y.Doc(), 'one '), 'a', 'alice').catch(() => {});
     await nextTurn();
     inserts[0]!.fail(new Error('storage refused'));
@@ -197,7 +202,7 @@ describe('LiveDocument storage (group commit)', () => {
     inserts[1]!.fail(new Error('storage refused'));
     await live.settle();
 
-    const closing = live.storeFailedNow();
+    const closing = live.storeAllBeforeClosing();
     await vi.waitUntil(() => inserts.length === 3); // at once, not after the minute's wait, both in one insert
     expect(textOf([inserts[2]!.update])).toHaveLength('one two '.length);
     inserts[2]!.fail(new Error('storage gone'));
@@ -212,7 +217,7 @@ describe('LiveDocument storage (group commit)', () => {
 
   it('refuses edits still waiting for their turn when it is destroyed (their senders send them again)', async () => {
     const { outlets, inserts } = controlledOutlets();
-    const live = new LiveDocument({ id: 'worksheet:t', ref: { kind: 'worksheet', evaluationId: 't' }, doc: new Y.Doc(), storedBytes: 0, logLength: 0, outlets, batchMs: 60_000 });
+    const live = documentFor('t', outlets, { batchMs: 60_000 });
     const first = settledState(live.submit(edit(new Y.Doc(), 'first '), 'a', 'alice'));
     await nextTurn();
     inserts[0]!.finish();
@@ -229,7 +234,7 @@ describe('LiveDocument storage (group commit)', () => {
 
   it('gives up the retries once it is destroyed (unloaded): only clients that hold the edits can send them again', async () => {
     const { outlets, inserts } = controlledOutlets();
-    const live = new LiveDocument({ id: 'worksheet:w', ref: { kind: 'worksheet', evaluationId: 'w' }, doc: new Y.Doc(), storedBytes: 0, logLength: 0, outlets, storeRetryMs: 300 });
+    const live = documentFor('w', outlets, { storeRetryMs: 300 });
     const lost = settledState(live.submit(edit(new Y.Doc(), 'lost '), 'a', 'alice'));
     await nextTurn();
     inserts[0]!.fail(new Error('storage refused'));
@@ -242,7 +247,7 @@ describe('LiveDocument storage (group commit)', () => {
 
   it('refuses an update that decodes but does not apply before it reaches the room; the rest of its batch goes ahead', async () => {
     const { outlets, inserts, broadcasts, badUpdates } = controlledOutlets();
-    const live = new LiveDocument({ id: 'worksheet:z', ref: { kind: 'worksheet', evaluationId: 'z' }, doc: new Y.Doc(), storedBytes: 0, logLength: 0, outlets });
+    const live = documentFor('z', outlets);
     // Decodes as a Yjs update, but an item's origin lies ahead of it in its own client's clock: applying throws.
     const unappliable = new Uint8Array(Buffer.from(UNAPPLIABLE_UPDATE, 'base64'));
     expect(() => Y.applyUpdate(new Y.Doc(), unappliable)).toThrow();
@@ -271,7 +276,7 @@ describe('LiveDocument storage (group commit)', () => {
 
   it('counts bytes submitted here and relayed from elsewhere, and takes a new measurement plus what is still on its way', async () => {
     const { outlets, inserts } = controlledOutlets();
-    const live = new LiveDocument({ id: 'worksheet:w', ref: { kind: 'worksheet', evaluationId: 'w' }, doc: new Y.Doc(), storedBytes: 100, logLength: 1, outlets });
+    const live = documentFor('w', outlets, { storedBytes: 100, logLength: 1 });
     const local = edit(new Y.Doc(), 'local ');
     const relayed = edit(new Y.Doc(), 'relayed ');
     const waiting = settledState(live.submit(local, 'a', 'alice'));
@@ -292,7 +297,7 @@ describe('LiveDocument storage (group commit)', () => {
     const { outlets, broadcasts } = controlledOutlets();
     const author = new Y.Doc();
     const known = edit(author, 'known ');
-    const live = new LiveDocument({ id: 'worksheet:c', ref: { kind: 'worksheet', evaluationId: 'c' }, doc: new Y.Doc(), storedBytes: known.byteLength, logLength: 1, outlets });
+    const live = documentFor('c', outlets, { storedBytes: known.byteLength, logLength: 1 });
     Y.applyUpdate(live.doc, known);
 
     // Nothing missed: nothing sent.
@@ -316,7 +321,7 @@ describe('LiveDocument bookkeeping', () => {
   it('remembers sockets taken out of the room for a while, then forgets them', () => {
     vi.useFakeTimers({ toFake: ['performance'] });
     try {
-      const live = new LiveDocument({ id: 'worksheet:x', ref: { kind: 'worksheet', evaluationId: 'x' }, doc: new Y.Doc(), storedBytes: 0, logLength: 0, outlets: controlledOutlets().outlets });
+      const live = documentFor('x', controlledOutlets().outlets);
       live.markEvicted('early');
       vi.advanceTimersByTime(60_000);
       live.markEvicted('later');

@@ -217,7 +217,7 @@ export class LiveDocument {
     return this.batch.length > 0 || this.storing !== null || this.retries.pending;
   }
 
-  /** Resolves when every queued update has been stored or refused (not waiting for the retries of failed inserts: see `storeFailedNow`). */
+  /** Resolves when every queued update has been stored or refused (not waiting for the retries of failed inserts: see `storeAllBeforeClosing`). */
   async settle(): Promise<void> {
     while (this.batch.length > 0 || this.storing !== null) {
       if (this.batch.length > 0) this.flush();
@@ -226,11 +226,12 @@ export class LiveDocument {
   }
 
   /**
-   * Tries once more, now, to store the merges whose insert failed (the hub is closing); what fails
-   * again is given up and reported: only clients that hold it can send it again.
+   * The hub is closing: stores what is queued, then tries once more, now, the merges whose insert
+   * failed; what fails again is given up and reported (only clients that hold it can send it again).
    */
-  storeFailedNow(): Promise<void> {
-    return this.retries.storeNow();
+  async storeAllBeforeClosing(): Promise<void> {
+    await this.settle();
+    await this.retries.storeNow();
   }
 
   /** Flushes at the end of this turn, or once `batchMs` have passed since the last flush. */
