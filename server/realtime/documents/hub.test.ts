@@ -68,6 +68,26 @@ describe('document hub: loading, compaction and idle unload', () => {
     await eventually(() => !hub().loadedIds.includes(panel.documentId) || undefined);
   });
 
+  it('stores a refused edit the room saw with the next edit stored: a colleague acked for an edit built on it has both in storage', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
+    const writer = await openProvider(stack.url, panel.reviewers[0]!.cookie, panel.documentId);
+    const colleague = await openProvider(stack.url, panel.reviewers[1]!.cookie, panel.documentId);
+    const text = colleague.provider.doc.getText('notes-probe');
+    await withStorageRefused(stack.database.db, async () => {
+      writer.provider.doc.getText('notes-probe').insert(0, 'refused, then the tab closed');
+      await eventually(() => writer.provider.lastError?.code === 'unavailable' || undefined);
+      writer.close();
+      await eventually(() => text.toString() === 'refused, then the tab closed' || undefined);
+    });
+    // Storage is back before the document's own retry (a second after the failure) is due.
+    text.insert(text.length, '; built on');
+    await eventually(() => colleague.provider.status === 'saved' || undefined);
+    // Read at the ack, as a server restarted after a kill -9 right then would: nothing is missing.
+    const stored = buildDoc((await loadStoredDocument(stack.database.db, panel.documentId)).updates);
+    expect(stored.getText('notes-probe').toString()).toBe('refused, then the tab closed; built on');
+    colleague.close();
+  });
+
   it('leaves nothing loaded when a join fails: a bad state vector, or a connection that closes while the document loads', async () => {
     const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
     const socket = await connectSocket(stack.url, panel.reviewers[0]!.cookie);

@@ -90,47 +90,46 @@ describe('LiveDocument storage (group commit)', () => {
     expect(live.sinceCompaction).toBe(2);
   });
 
-  it('refuses every edit of a failed insert, stores them itself later (the room has them), and stores later edits normally', async () => {
-    const { outlets, inserts } = controlledOutlets();
-    const live = documentFor('y', outlets, { storeRetryMs: 5 });
+  it('refuses every edit of a failed insert and stores them with the next insert: an edit built on them is never stored without them', async () => {
+    const { outlets, inserts, broadcasts } = controlledOutlets();
+    const live = documentFor('y', outlets, { storeRetryMs: 60_000 });
     const writer = new Y.Doc();
     const lost = settledState(live.submit(edit(writer, 'lost '), 'a', 'alice'));
     await nextTurn();
     const alsoLost = settledState(live.submit(edit(writer, 'too '), 'a', 'alice'));
     await nextTurn();
-    const first = inserts[0]!;
-    first.fail(new Error('storage refused'));
+    inserts[0]!.fail(new Error('storage refused'));
     await nextTurn();
     expect(lost.value).toBe('refused');
-    // The second edit was queued behind the failed insert and goes in the next one.
-    const next = inserts[1]!;
-    next.fail(new Error('storage refused'));
+    // The second edit was queued behind the failed insert and goes in the next one, with the first.
+    expect(textOf([inserts[1]!.update])).toBe('lost too ');
+    inserts[1]!.fail(new Error('storage refused'));
     await live.settle();
     expect(alsoLost.value).toBe('refused');
-    // Their senders were told; the edits stay in flight (joiners get them) and are not counted as stored.
+    // Their senders were told (alice has left for good, say); the edits stay in flight (joiners get
+    // them) and are not counted as stored.
     expect(live.unstored).toHaveLength(2);
     expect(live.storedBytes).toBe(0);
     expect(live.doc.getText('notes').toString()).toBe('');
 
-    // Later edits are stored as usual (found by content: the document's own retries run meanwhile).
-    const kept = settledState(live.submit(edit(new Y.Doc(), 'kept '), 'b', 'bob'));
-    const keptInsert = await vi.waitUntil(() => inserts.find((insert) => textOf([insert.update]) === 'kept '));
-    keptInsert.finish();
-    await vi.waitUntil(() => kept.value === 'stored');
-    expect(live.doc.getText('notes').toString()).toBe('kept ');
-
-    // The document stores the failed merges again itself, as one insert: a retry that fails is tried again.
-    const retries = () => inserts.filter((insert) => insert !== first && insert !== next && insert !== keptInsert);
-    await vi.waitUntil(() => retries().length >= 1);
-    expect(textOf([retries()[0]!.update])).toBe('lost too ');
-    retries()[0]!.fail(new Error('storage still refused'));
-    await vi.waitUntil(() => retries().length >= 2);
-    retries()[1]!.finish();
-    await vi.waitUntil(() => live.unstored.length === 0);
-    expect(live.doc.getText('notes').toString()).toContain('lost too ');
-    expect(live.doc.getText('notes').toString()).toContain('kept ');
-    expect(live.sinceCompaction).toBe(2);
+    // A colleague who received them types after them: their edit builds on alice's.
+    const colleague = new Y.Doc();
+    broadcasts.forEach((update) => Y.applyUpdate(colleague, update));
+    const built = settledState(live.submit(edit(colleague, 'and built on '), 'b', 'bob'));
+    await nextTurn();
+    // One insert carries alice's refused edits with it, at once (not after the minute's backoff).
+    expect(inserts).toHaveLength(3);
+    expect(textOf([inserts[2]!.update])).toBe('lost too and built on ');
+    inserts[2]!.finish();
+    await live.settle();
+    expect(built.value).toBe('stored');
+    // What storage holds shows the colleague's edit on its own: nothing it builds on is missing.
+    expect(textOf(inserts.slice(2).map((insert) => insert.update))).toBe('lost too and built on ');
+    expect(live.doc.getText('notes').toString()).toBe('lost too and built on ');
+    expect(live.unstored).toHaveLength(0);
     expect(live.busy).toBe(false);
+    expect(live.sinceCompaction).toBe(1);
+    expect(live.storedBytes).toBe(inserts[2]!.update.byteLength);
   });
 
   it('keeps one pending update however often the same edits fail (a writer resending them at every rejoin), and stores only what storage lacks', async () => {

@@ -41,6 +41,12 @@ interface UnstoredMerge {
   batch: PendingUpdate[];
 }
 
+/** True when an update holds nothing (no structs, no deletions). */
+function isEmptyUpdate(update: Uint8Array): boolean {
+  const { structs, ds } = Y.decodeUpdate(update);
+  return structs.length === 0 && ds.clients.size === 0;
+}
+
 /**
  * One document held in memory by this process: its Y.Doc (only ever containing stored updates),
  * its presence, the sockets in its room, and the updates on their way to storage.
@@ -101,8 +107,10 @@ export class LiveDocument {
   private storing: Promise<void> | null = null;
   /** Merged updates broadcast but not yet stored. */
   private readonly inFlight = new Set<Uint8Array>();
-  /** Merges broadcast whose insert failed, stored by the document itself (see STORE_RETRY). */
+  /** Merges broadcast whose insert failed, stored by the document itself with its next insert (see STORE_RETRY). */
   private readonly retries: StoreRetries;
+  /** A retry of the failed merges is due: the store loop makes an insert even with no new edit. */
+  private retryDue = false;
   private destroyed = false;
 
   /** Who writes under which Yjs client id here (client id → user id), as stored in `document_clients`. */
@@ -127,25 +135,10 @@ export class LiveDocument {
     this.storedBytes = input.storedBytes;
     this.sinceCompaction = input.logLength;
     this.outlets = input.outlets;
-    this.retries = new StoreRetries(
-      {
-        store: (update) => this.outlets.store(this.id, update, null),
-        storedStateVector: () => Y.encodeStateVector(this.doc),
-        stored: (merges, update) => {
-          for (const merge of merges) this.inFlight.delete(merge);
-          if (this.destroyed || !update) return;
-          this.storedBytes += update.byteLength;
-          this.sinceCompaction += 1;
-          this.applySafely(update);
-        },
-        abandoned: (merges, error) => {
-          for (const merge of merges) this.inFlight.delete(merge);
-          this.outlets.storeAbandoned(this.id, error);
-        },
-        badMerge: (error) => this.outlets.badUpdate(this.id, error),
-      },
-      input.storeRetryMs,
-    );
+    this.retries = new StoreRetries(() => {
+      this.retryDue = true;
+      this.startStoring();
+    }, input.storeRetryMs);
     this.presence = new DocumentPresence(this.doc, ({ update, originSocketId, remote }) => {
       this.outlets.broadcastAwareness(this.id, update, originSocketId);
       if (!remote) this.outlets.relayAwareness(this.id, update);
@@ -230,8 +223,16 @@ export class LiveDocument {
    * failed; what fails again is given up and reported (only clients that hold it can send it again).
    */
   async storeAllBeforeClosing(): Promise<void> {
+    this.retries.stop(false);
     await this.settle();
-    await this.retries.storeNow();
+    if (this.retries.pending) {
+      this.retryDue = true;
+      this.startStoring();
+      await this.settle();
+    }
+    if (!this.retries.pending) return;
+    for (const merge of this.retries.take()) this.inFlight.delete(merge);
+    this.outlets.storeAbandoned(this.id, this.retries.lastError);
   }
 
   /** Flushes at the end of this turn, or once `batchMs` have passed since the last flush. */
@@ -293,45 +294,80 @@ export class LiveDocument {
     if (this.storing) return;
     this.storing = this.storeQueued().finally(() => {
       this.storing = null;
-      if (this.toStore.length > 0) this.startStoring();
+      if (this.toStore.length > 0 || this.retryDue) this.startStoring();
     });
   }
 
-  /** Stores the queued merges, all of them as one row per insert, until none is left. */
+  /**
+   * Stores the queued merges, all of them as one row per insert, until none is left. An insert also
+   * carries the merges whose insert failed before (see STORE_RETRY), less what storage has of them
+   * by then (their senders' resends, say): what the room saw before an edit is stored with it or
+   * before it, never after it.
+   */
   private async storeQueued(): Promise<void> {
-    while (this.toStore.length > 0) {
+    while (this.toStore.length > 0 || this.retryDue) {
+      this.retryDue = false;
       let group = this.toStore;
       this.toStore = [];
-      let update: Uint8Array;
-      try {
-        update = group.length === 1 ? group[0]!.update : Y.mergeUpdates(group.map((merge) => merge.update));
-      } catch (error) {
+      let update = this.mergeOrSplit(group.map((merge) => merge.update));
+      if (update.rest > 0) {
         // Each merge was checked before its broadcast; should several not merge, they go one by one
         // (a throw here would leave their senders without an answer).
-        this.outlets.badUpdate(this.id, error);
         this.toStore = group.slice(1);
         group = group.slice(0, 1);
-        update = group[0]!.update;
+      }
+      let carried = this.retries.take();
+      if (carried.length > 0) {
+        let withCarried = this.mergeOrSplit([...carried, ...(update.merged ? [update.merged] : [])]);
+        if (withCarried.rest > 0) {
+          // Should they not merge (a bug, reported), the edits go alone, or with none, one carried merge.
+          const tried = update.merged ? [] : carried.slice(0, 1);
+          this.retries.putBack(carried.slice(tried.length));
+          carried = tried;
+          withCarried = { merged: update.merged ?? tried[0]!, rest: 0 };
+        }
+        if (carried.length > 0) update = { merged: Y.diffUpdate(withCarried.merged!, Y.encodeStateVector(this.doc)), rest: 0 };
       }
       const pending = group.flatMap((merge) => merge.batch);
+      if (!update.merged || (pending.length === 0 && isEmptyUpdate(update.merged))) {
+        // Nothing left to store: storage has every carried merge already.
+        for (const merge of carried) this.inFlight.delete(merge);
+        if (carried.length > 0) this.retries.stored();
+        continue;
+      }
       const actors = new Set(pending.map((entry) => entry.actorId));
       const bytes = pending.reduce((total, entry) => total + entry.update.byteLength, 0);
       try {
-        await this.outlets.store(this.id, update, actors.size === 1 ? pending[0]!.actorId : null);
+        await this.outlets.store(this.id, update.merged, actors.size === 1 && carried.length === 0 ? pending[0]!.actorId : null);
       } catch (error) {
         this.storedBytes -= bytes;
         this.pendingBytes -= bytes;
         pending.forEach((entry) => entry.reject(error));
         // Still in flight (joiners get them) until stored by the document itself.
-        this.retries.add(group.map((merge) => merge.update), error);
+        this.retries.failed([...carried, ...group.map((merge) => merge.update)], error);
         continue;
       }
+      this.retries.stored();
       this.pendingBytes -= bytes;
+      // What the carried merges added (their bytes left the count when their insert failed).
+      if (carried.length > 0) this.storedBytes += Math.max(0, update.merged.byteLength - bytes);
+      for (const merge of carried) this.inFlight.delete(merge);
       for (const merge of group) this.inFlight.delete(merge.update);
       this.sinceCompaction += 1;
       // Stored is durable: the senders get their acks even if applying failed (then reported).
-      this.applySafely(update);
+      if (!this.destroyed) this.applySafely(update.merged);
       pending.forEach((entry) => entry.resolve());
+    }
+  }
+
+  /** The merge of `updates`; should they not merge (a bug, reported), the first alone and how many are left out. */
+  private mergeOrSplit(updates: Uint8Array[]): { merged: Uint8Array | null; rest: number } {
+    if (updates.length <= 1) return { merged: updates[0] ?? null, rest: 0 };
+    try {
+      return { merged: Y.mergeUpdates(updates), rest: 0 };
+    } catch (error) {
+      this.outlets.badUpdate(this.id, error);
+      return { merged: updates[0]!, rest: updates.length - 1 };
     }
   }
 
@@ -341,7 +377,7 @@ export class LiveDocument {
    */
   destroy(): void {
     this.destroyed = true;
-    this.retries.drop();
+    this.retries.stop(true);
     const waiting = this.batch;
     this.batch = [];
     for (const pending of waiting) pending.reject(errors.unavailable('The worksheet was closed before this edit was stored; it will be sent again.'));
