@@ -25,6 +25,8 @@ export const configSchema = z.object({
   LOGIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(5),
   LOGIN_MAX_ATTEMPTS_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(50),
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  LOGIN_CONCURRENT_CHECKS: z.coerce.number().int().min(1).max(64).default(2),
+  LOGIN_WAITING_CHECKS: z.coerce.number().int().min(0).max(10_000).default(64),
   COOKIE_SECURE: booleanFlag.optional(),
   TRUST_PROXY: booleanFlag.default(false),
   QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9:_-]{1,40}$/, 'letters, digits, :, _ or -').default('quorum'),

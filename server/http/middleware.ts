@@ -100,9 +100,9 @@ export function errorHandler(app: AppContext): ErrorRequestHandler {
       app.logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
     }
     if (appError.report && appError.code !== 'internal') app.logger.warn({ code: appError.code }, appError.message);
-    if (appError.code === 'rate_limited') {
-      const details = appError.details as { retryAfterSeconds?: number } | undefined;
-      res.setHeader('Retry-After', String(details?.retryAfterSeconds ?? 60));
+    const retryAfter = (appError.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+    if (appError.code === 'rate_limited' || typeof retryAfter === 'number') {
+      res.setHeader('Retry-After', String(typeof retryAfter === 'number' ? retryAfter : 60));
     }
     res.status(appError.status).json({ error: appError.toBody() });
   };

@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import { errors } from '../../../shared/errors.ts';
 import { globalAbilities } from '../../../shared/policies/index.ts';
 import { loginBodySchema, type SessionResponse } from '../../../shared/schemas/auth.ts';
+import { createPasswordChecks } from '../../auth/passwordChecks.ts';
 import { verifyPassword } from '../../auth/passwords.ts';
 import { createSession, deleteSession, findSession, type ActiveSession } from '../../auth/sessions.ts';
 import type { AppContext } from '../../context.ts';
@@ -23,15 +24,30 @@ function sessionResponse(session: Pick<ActiveSession, 'user' | 'csrfToken'>): Se
 export function authRouter(app: AppContext): Router {
   const router = Router();
   const cookieBase = { httpOnly: true, sameSite: 'lax', path: '/', secure: app.config.cookieSecure } as const;
+  let lastSaturationWarning = Number.NEGATIVE_INFINITY;
+  const passwordChecks = createPasswordChecks({
+    concurrency: app.config.LOGIN_CONCURRENT_CHECKS,
+    maxWaiting: app.config.LOGIN_WAITING_CHECKS,
+    onSaturated: () => {
+      // Once a minute at most: a flood would otherwise write a line per refused sign-in.
+      if (performance.now() - lastSaturationWarning < 60_000) return;
+      lastSaturationWarning = performance.now();
+      app.logger.warn({ ...passwordChecks.load }, 'sign-ins refused: too many password checks running and waiting (LOGIN_CONCURRENT_CHECKS, LOGIN_WAITING_CHECKS)');
+    },
+  });
 
   router.post(
     '/login',
     publicEndpoint(app, { body: loginBodySchema }, async ({ body, req, res }) => {
       const address = req.ip ?? 'unknown';
-      await app.loginLimiter.attempt(address, body.email);
-      const [user] = await app.db.select().from(users).where(sql`lower(${users.email}) = ${body.email}`);
-      const valid = await verifyPassword(user && !user.disabledAt ? user.passwordHash : null, body.password);
-      if (!user || !valid) throw errors.invalidCredentials();
+      // A sign-in refused as busy is not counted as an attempt: it never got to its password.
+      const user = await passwordChecks.run(async () => {
+        await app.loginLimiter.attempt(address, body.email);
+        const [found] = await app.db.select().from(users).where(sql`lower(${users.email}) = ${body.email}`);
+        const valid = await verifyPassword(found && !found.disabledAt ? found.passwordHash : null, body.password);
+        return found && valid ? found : null;
+      });
+      if (!user) throw errors.invalidCredentials();
       await app.loginLimiter.succeeded(address, body.email);
       // Someone else was signed in on this browser (a shared machine): their session ends here, not
       // at its expiry, and their other tabs' sockets with it. (The same user signing in again keeps
