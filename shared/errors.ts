@@ -84,7 +84,7 @@ export const errors = {
   rateLimited: (retryAfterSeconds: number) =>
     new AppError('rate_limited', 'Too many attempts. Try again later.', { retryAfterSeconds }),
   internal: () => new AppError('internal', 'Something went wrong on our side.', undefined, true),
-  unavailable: (message: string) => new AppError('unavailable', message, undefined, true),
+  unavailable: (message: string, details?: unknown) => new AppError('unavailable', message, details, true),
   /** The server is busy with others' requests (not a fault to report): the same request may be sent again after `retryAfterSeconds`. */
   busy: (message: string, retryAfterSeconds: number) => new AppError('unavailable', message, { retryAfterSeconds }),
 };

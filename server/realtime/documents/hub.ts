@@ -171,7 +171,7 @@ export class DocumentHub {
     if (this.closed) throw shuttingDown();
     // Nothing of its own (a step 2 carrying only others' edits, which are theirs to send): done.
     if (!own) return;
-    await live.submit(own, socket.id, user.id).catch((error: unknown) => {
+    await live.submit(own.update, socket.id, user.id, own.clocks).catch((error: unknown) => {
       if (error instanceof AppError) throw error;
       this.options.logger.error({ err: error, documentId }, 'could not store document update');
       throw errors.unavailable('The update could not be saved; it will be sent again.');

@@ -123,6 +123,34 @@ describe('document limits', () => {
     expect(await storedRows(panel.documentId)).toHaveLength(1);
   });
 
+  it('refuses, without storing or broadcasting it, an edit sent right after a refused one of the same copy: it builds on what was refused', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
+    const socket = await joined(panel.reviewers[0]!.cookie, panel.documentId);
+    const colleague = await joined(panel.reviewers[1]!.cookie, panel.documentId);
+    const heard: unknown[] = [];
+    colleague.on('doc.update', (event) => heard.push(event));
+    const first = textEdit('a'.repeat(30_000));
+    expect(await emitAck(socket, 'doc.update', { documentId: panel.documentId, sync: first.sync, clientUpdateId: 'a' })).toMatchObject({ ok: true });
+    await eventually(() => heard.length === 1 || undefined);
+    // Typed before the refusal of the paste came back: both are on the wire at once.
+    const paste = textEdit('b'.repeat(15_000), first.doc);
+    const typedAfter = textEdit('c', first.doc);
+    const [pasteAck, typedAck] = await Promise.all([
+      emitAck(socket, 'doc.update', { documentId: panel.documentId, sync: paste.sync, clientUpdateId: 'b' }),
+      emitAck(socket, 'doc.update', { documentId: panel.documentId, sync: typedAfter.sync, clientUpdateId: 'c' }),
+    ]);
+    expect(pasteAck).toMatchObject({ ok: false, error: { code: 'payload_too_large' } });
+    // Stored and acked, it would never show anywhere: it waits for the paste. Refused as a gap, which
+    // a copy still in step takes as "join again and resend" (this one has diverged and stops).
+    expect(typedAck).toMatchObject({ ok: false, error: { code: 'unavailable', details: { reason: 'gap' } } });
+    expect(await storedRows(panel.documentId)).toHaveLength(1);
+    // An edit of another copy still goes in and reaches the room, and nothing else did.
+    const other = textEdit('d');
+    expect(await emitAck(colleague, 'doc.update', { documentId: panel.documentId, sync: other.sync, clientUpdateId: 'd' })).toMatchObject({ ok: true });
+    expect(heard).toHaveLength(1);
+    expect(await storedRows(panel.documentId)).toHaveLength(2);
+  });
+
   it('measures the stored document again at the limit: once compaction has shrunk it, edits go in', async () => {
     const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
     const socket = await joined(panel.reviewers[0]!.cookie, panel.documentId);

@@ -26,6 +26,12 @@ export function assertDocumentRoom(config: DocumentLimitConfig, storedBytes: num
   }
 }
 
+/** The clocks an update writes under one client id: from its first item to past its last. */
+export interface ClockRange {
+  from: number;
+  to: number;
+}
+
 /** A comment message's signature as written in an update: by which client, in whose name. */
 export interface SignedContent {
   client: number;
@@ -35,15 +41,15 @@ export interface SignedContent {
 
 /**
  * Refuses bytes that are not a Yjs update, before anything is stored or applied, and tells the
- * Yjs client ids its content is written under and every JSON object it writes with an author
- * (comment messages). The bytes are decoded in full, and every item may refer to an earlier item of its own client only (its origin, right origin
+ * Yjs client ids its content is written under, the clocks it writes under each, and every JSON
+ * object it writes with an author (comment messages). The bytes are decoded in full, and every item may refer to an earlier item of its own client only (its origin, right origin
  * or parent). Yjs checks that other clients' items it refers to are present (else the item waits)
  * but takes its own client's for granted, and a reference ahead of the item itself makes
  * `Y.applyUpdate` throw once the item's other dependencies are present — on the live document, not
  * on an empty one. Yjs never writes such an item. (The rest of what decodes but does not apply is
  * caught by applying each broadcast to an empty document: `appliesToEmptyDocument`.)
  */
-export function readYjsUpdate(update: Uint8Array): { clients: Set<number>; signed: SignedContent[] } {
+export function readYjsUpdate(update: Uint8Array): { clients: Set<number>; signed: SignedContent[]; clocks: Map<number, ClockRange> } {
   let structs: ReturnType<typeof Y.decodeUpdate>['structs'];
   try {
     structs = Y.decodeUpdate(update).structs;
@@ -52,8 +58,14 @@ export function readYjsUpdate(update: Uint8Array): { clients: Set<number>; signe
   }
   const clients = new Set<number>();
   const signed: SignedContent[] = [];
+  const clocks = new Map<number, ClockRange>();
   for (const struct of structs) {
-    if (!(struct instanceof Y.Skip)) clients.add(struct.id.client);
+    if (!(struct instanceof Y.Skip)) {
+      clients.add(struct.id.client);
+      const range = clocks.get(struct.id.client);
+      if (range) range.to = struct.id.clock + struct.length;
+      else clocks.set(struct.id.client, { from: struct.id.clock, to: struct.id.clock + struct.length });
+    }
     if (!(struct instanceof Y.Item)) continue;
     const { client, clock } = struct.id;
     // Every content a Y.Array hands out as a plain value: JSON-like values, and an embed (one object).
@@ -77,7 +89,7 @@ export function readYjsUpdate(update: Uint8Array): { clients: Set<number>; signe
       }
     }
   }
-  return { clients, signed };
+  return { clients, signed, clocks };
 }
 
 /** The update without any content written under `clientIds` (its deletions stay: any writer may delete). */

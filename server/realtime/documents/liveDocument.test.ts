@@ -273,6 +273,45 @@ describe('LiveDocument storage (group commit)', () => {
     expect(broadcasts).toHaveLength(1);
   });
 
+  it('takes an edit that continues one queued, on its way or stored, and refuses as a gap one that builds on an edit it never took', async () => {
+    const { outlets, inserts, broadcasts } = controlledOutlets();
+    const live = documentFor('g', outlets);
+    const writer = new Y.Doc();
+    const stored = settledState(live.submit(edit(writer, 'stored '), 'a', 'alice'));
+    await nextTurn();
+    inserts[0]!.finish();
+    await live.settle();
+    expect(stored.value).toBe('stored');
+    // Two edits in one turn, the second continuing the first while it waits in the queue.
+    const queued = settledState(live.submit(edit(writer, 'queued '), 'a', 'alice'));
+    const following = settledState(live.submit(edit(writer, 'following '), 'a', 'alice'));
+    await nextTurn();
+    // One more while their insert runs.
+    const whileStoring = settledState(live.submit(edit(writer, 'meanwhile '), 'a', 'alice'));
+    await nextTurn();
+    // An edit that never got here (refused before it reached the document, say), then one after it.
+    edit(writer, 'never sent ');
+    const gap = await live.submit(edit(writer, 'after the gap'), 'a', 'alice').catch((error: unknown) => error);
+    expect(gap).toMatchObject({ code: 'unavailable', details: { reason: 'gap' } });
+    inserts[1]!.finish();
+    await vi.waitUntil(() => inserts.length === 3);
+    inserts[2]!.finish();
+    await live.settle();
+    expect([queued.value, following.value, whileStoring.value]).toEqual(['stored', 'stored', 'stored']);
+    expect(live.doc.getText('notes').toString()).toBe('stored queued following meanwhile ');
+    expect(textOf(broadcasts)).toBe('stored queued following meanwhile ');
+
+    // An edit refused when its batch is checked (it does not apply): what its copy writes after it is a gap too.
+    const unappliable = new Uint8Array(Buffer.from(UNAPPLIABLE_UPDATE, 'base64'));
+    const client = Y.decodeUpdate(unappliable).structs[0]!.id.client;
+    const refused = live.submit(unappliable, 'm', 'mallory').catch((error: unknown) => error);
+    await nextTurn();
+    expect(await refused).toMatchObject({ code: 'validation_failed' });
+    const next = Y.parseUpdateMeta(unappliable).to.get(client)!;
+    const afterRefused = await live.submit(unappliable, 'm', 'mallory', new Map([[client, { from: next, to: next + 1 }]])).catch((error: unknown) => error);
+    expect(afterRefused).toMatchObject({ code: 'unavailable', details: { reason: 'gap' } });
+  });
+
   it('counts bytes submitted here and relayed from elsewhere, and takes a new measurement plus what is still on its way', async () => {
     const { outlets, inserts } = controlledOutlets();
     const live = documentFor('w', outlets, { storedBytes: 100, logLength: 1 });

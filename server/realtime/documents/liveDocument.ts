@@ -2,7 +2,7 @@ import * as Y from 'yjs';
 import type { DocumentRef } from '../../../shared/realtime/documents.ts';
 import { DocumentPresence } from './awareness.ts';
 import { errors } from '../../../shared/errors.ts';
-import { appliesToEmptyDocument, unappliableUpdate } from './limits.ts';
+import { appliesToEmptyDocument, unappliableUpdate, type ClockRange } from './limits.ts';
 import { StoreRetries } from './storeRetries.ts';
 
 /** Where a live document's stored updates go, and how they reach its room. */
@@ -25,9 +25,15 @@ interface PendingUpdate {
   update: Uint8Array;
   socketId: string;
   actorId: string;
+  /** The client ids it writes under. */
+  clients: number[];
   resolve: () => void;
   reject: (error: unknown) => void;
 }
+
+/** The refusal of an update that builds on an edit of its client the document never took (see `LiveDocument.submit`). */
+const gapInClocks = () =>
+  errors.unavailable('An earlier edit of yours has not reached the server; your copy joins again and sends what the server lacks.', { reason: 'gap' });
 
 /** Marks updates the server applied itself, so nothing echoes them back. */
 export const STORED_ORIGIN = Symbol('stored');
@@ -39,6 +45,16 @@ const EVICTION_MEMORY_MS = 10 * 60_000;
 interface UnstoredMerge {
   update: Uint8Array;
   batch: PendingUpdate[];
+}
+
+/** The clocks an update writes under each client id, read leniently (what does not decode is refused when its batch is checked). */
+function clocksOf(update: Uint8Array): Map<number, ClockRange> {
+  try {
+    const { from, to } = Y.parseUpdateMeta(update);
+    return new Map([...from].map(([client, clock]) => [client, { from: clock, to: to.get(client) ?? clock }]));
+  } catch {
+    return new Map();
+  }
 }
 
 /** True when an update holds nothing (no structs, no deletions). */
@@ -107,6 +123,12 @@ export class LiveDocument {
   private storing: Promise<void> | null = null;
   /** Merged updates broadcast but not yet stored. */
   private readonly inFlight = new Set<Uint8Array>();
+  /**
+   * Per client id, past the last item of the updates taken here (queued, on their way, stored): an
+   * update of that client may start there at the latest (see `submit`). Storage's own state is
+   * the Y.Doc's.
+   */
+  private readonly nextClocks = new Map<number, number>();
   /** Merges broadcast whose insert failed, stored by the document itself with its next insert (see STORE_RETRY). */
   private readonly retries: StoreRetries;
   /** A retry of the failed merges is due: the store loop makes an insert even with no new edit. */
@@ -145,11 +167,24 @@ export class LiveDocument {
     });
   }
 
-  /** Queues an update to go out with the next broadcast (end of this turn, or of the batch window); resolves once stored. */
-  submit(update: Uint8Array, socketId: string, actorId: string): Promise<void> {
+  /**
+   * Queues an update to go out with the next broadcast (end of this turn, or of the batch window);
+   * resolves once stored. `clocks` are what it writes under each client id (`readYjsUpdate`; read
+   * here when not given, as in tests). An update whose items start past what this document has of their client
+   * — stored, on its way to storage, or queued — builds on an edit that never got here (refused, or
+   * still on its way on an old connection): stored and acked, it could never show, and broadcast it
+   * would sit unapplied in every copy. It is refused as `unavailable` (reason `gap`), which sends its
+   * writer back to join again and send what the server lacks, from its state vector; a writer whose
+   * edit was refused for good has stopped sending by then.
+   */
+  submit(update: Uint8Array, socketId: string, actorId: string, clocks: ReadonlyMap<number, ClockRange> = clocksOf(update)): Promise<void> {
+    for (const [client, { from }] of clocks) {
+      if (from > Math.max(Y.getState(this.doc.store, client), this.nextClocks.get(client) ?? 0)) return Promise.reject(gapInClocks());
+    }
+    for (const [client, { to }] of clocks) if (to > (this.nextClocks.get(client) ?? 0)) this.nextClocks.set(client, to);
     return new Promise((resolve, reject) => {
       if (this.batch.length === 0) this.scheduleFlush();
-      this.batch.push({ update, socketId, actorId, resolve, reject });
+      this.batch.push({ update, socketId, actorId, clients: [...clocks.keys()], resolve, reject });
       this.storedBytes += update.byteLength;
       this.pendingBytes += update.byteLength;
     });
@@ -275,6 +310,8 @@ export class LiveDocument {
     };
     const refuse = (entries: PendingUpdate[]) => {
       for (const entry of entries) {
+        // What follows a refused edit under its client ids builds on it: refused as a gap from now on.
+        for (const client of entry.clients) this.nextClocks.delete(client);
         this.storedBytes -= entry.update.byteLength;
         this.pendingBytes -= entry.update.byteLength;
         entry.reject(unappliableUpdate());

@@ -4,7 +4,7 @@ import type { Database } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
 import { batchPerTurn } from '../../infra/batchPerTurn.ts';
 import { undecided } from './access.ts';
-import { assertDocumentRoom, readYjsUpdate, withoutClients, type DocumentLimitConfig, type SignedContent } from './limits.ts';
+import { assertDocumentRoom, readYjsUpdate, withoutClients, type ClockRange, type DocumentLimitConfig, type SignedContent } from './limits.ts';
 import type { LiveDocument } from './liveDocument.ts';
 import { claimDocumentClients, readDocumentClientOwners } from './persistence.ts';
 
@@ -120,7 +120,8 @@ export const writtenUnderAnotherId = () =>
  * a live edit under another user's id, a comment signed in someone else's name, and an update the
  * document has no room for. Every check that can refuse it comes before its client ids are
  * claimed, so a refused update changes nothing; they judge each id by its owner, learnt from
- * storage when this process lacks it. Ids nobody owns yet become the writer's.
+ * storage when this process lacks it. Ids nobody owns yet become the writer's. With what goes in
+ * come the clocks it writes under each of the writer's ids (see `LiveDocument.submit`).
  */
 export async function ownPartOf(
   context: { db: Database; logger: Pick<Logger, 'warn'>; config: DocumentLimitConfig },
@@ -128,9 +129,9 @@ export async function ownPartOf(
   update: Uint8Array,
   kind: 'update' | 'step2',
   user: { id: string; name: string },
-): Promise<Uint8Array | null> {
+): Promise<{ update: Uint8Array; clocks: Map<number, ClockRange> } | null> {
   const { db, logger, config } = context;
-  const { clients, signed } = readYjsUpdate(update);
+  const { clients, signed, clocks } = readYjsUpdate(update);
   await learnOwners(db, logger, live, clients);
   let foreign = othersClients(live, clients, user.id);
   if (kind === 'update' && foreign.length > 0) throw writtenUnderAnotherId();
@@ -145,5 +146,7 @@ export async function ownPartOf(
     foreign = lost;
     own = withoutForeign(update, foreign);
   }
-  return own;
+  if (!own) return null;
+  for (const client of foreign) clocks.delete(client);
+  return { update: own, clocks };
 }
