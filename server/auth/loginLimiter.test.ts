@@ -43,6 +43,19 @@ describe('login limiter', () => {
     expect(await outcome(limiter.attempt('198.51.100.21', 'typo@example.edu'))).toBe('checked');
   });
 
+  it('tells a locked-out pair or address so without counting an attempt, and lets others through', async () => {
+    const limiter = createLoginLimiter(redis, { maxAttempts: 2, maxAttemptsPerAddress: 3, windowSeconds: 60 });
+    // Nothing counted yet, and looking does not count.
+    for (let look = 0; look < 5; look++) expect(await outcome(limiter.assertNotLockedOut('198.51.100.30', 'guarded@example.edu'))).toBe('checked');
+    for (let index = 0; index < 2; index++) await limiter.attempt('198.51.100.30', 'guarded@example.edu');
+    expect(await outcome(limiter.assertNotLockedOut('198.51.100.30', 'guarded@example.edu'))).toBe('rate_limited');
+    // The same address for another account has one attempt left; then the address is out for all.
+    expect(await outcome(limiter.assertNotLockedOut('198.51.100.30', 'other@example.edu'))).toBe('checked');
+    await limiter.attempt('198.51.100.30', 'other@example.edu');
+    expect(await outcome(limiter.assertNotLockedOut('198.51.100.30', 'third@example.edu'))).toBe('rate_limited');
+    expect(await outcome(limiter.assertNotLockedOut('198.51.100.31', 'guarded@example.edu'))).toBe('checked');
+  });
+
   it('counts an IPv6 address as its /64, and an IPv4-mapped address as the IPv4 one', async () => {
     expect(addressBlock('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
     expect(addressBlock('2001:db8:1:2:ffff:ffff:ffff:ffff')).toBe('2001:db8:1:2::/64');

@@ -47,6 +47,17 @@ export function createLoginLimiter(redis: Redis, options: { maxAttempts: number;
   const limited = (error: unknown) => (error instanceof RateLimiterRes ? errors.rateLimited(Math.ceil(error.msBeforeNext / 1000)) : error);
 
   return {
+    /**
+     * Throws `rate_limited` when the pair or the address has no attempt left, without counting one:
+     * a locked-out address is turned away before it waits for a password check (see passwordChecks.ts).
+     */
+    async assertNotLockedOut(address: string, email: string): Promise<void> {
+      const { pair, block } = keys(address, email);
+      const [pairState, blockState] = await Promise.all([perAccount.get(pair), perAddress.get(block)]);
+      for (const [state, points] of [[pairState, options.maxAttempts], [blockState, options.maxAttemptsPerAddress]] as const) {
+        if (state && state.consumedPoints >= points) throw errors.rateLimited(Math.ceil(state.msBeforeNext / 1000));
+      }
+    },
     /** Counts an attempt about to be checked; throws `rate_limited` when its pair or its address has used up its attempts. */
     async attempt(address: string, email: string): Promise<void> {
       const { pair, block } = keys(address, email);

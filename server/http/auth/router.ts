@@ -40,7 +40,9 @@ export function authRouter(app: AppContext): Router {
     '/login',
     publicEndpoint(app, { body: loginBodySchema }, async ({ body, req, res }) => {
       const address = req.ip ?? 'unknown';
-      // A sign-in refused as busy is not counted as an attempt: it never got to its password.
+      // A locked-out address does not wait for a password check; a sign-in refused as busy is not
+      // counted as an attempt: it never got to its password.
+      await app.loginLimiter.assertNotLockedOut(address, body.email);
       const user = await passwordChecks.run(async () => {
         await app.loginLimiter.attempt(address, body.email);
         const [found] = await app.db.select().from(users).where(sql`lower(${users.email}) = ${body.email}`);

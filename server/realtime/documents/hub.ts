@@ -35,6 +35,8 @@ const socketData = (socket: Socket) => socket.data as SocketData;
 /** At the size limit a document's stored size is measured again, at most this often. */
 const REMEASURE_AFTER_MS = 5_000;
 
+const noop = () => {};
+
 /** The refusal of a join or an edit that reaches a hub already closing (its client sends it again after reconnecting). */
 const shuttingDown = () => errors.unavailable('The server is shutting down; this is sent again once you reconnect.');
 
@@ -56,6 +58,8 @@ export class DocumentHub {
   private readonly relayedDuringLoad = new Map<string, Uint8Array[]>();
   private readonly outlets: DocumentOutlets;
   private closed = false;
+  /** Per socket, its latest update being admitted (see `update`). */
+  private readonly admitting = new Map<string, Promise<void>>();
   private readonly catchUps = serialRetry(() => this.catchUpOnce(), CATCH_UP_RETRY_MS);
 
   constructor(options: DocumentHubOptions) {
@@ -143,9 +147,39 @@ export class DocumentHub {
   /**
    * Stores one client update and acks only after it is durable; write access is re-checked for every
    * update. A live edit (`update`) must be written under the sender's own client ids; a step 2 may
-   * also carry others' edits the server lacks, which are left to their authors.
+   * also carry others' edits the server lacks, which are left to their authors. One socket's updates
+   * reach the document in the order they came, each after the checks of the one before: each may
+   * continue the one before (see `LiveDocument.submit`), while the checks take varying time (a
+   * database round trip for fresh access facts, a size measurement, a writer lookup).
    */
   async update(socket: Socket, documentId: string, update: Uint8Array, kind: 'update' | 'step2' = 'update'): Promise<void> {
+    const admitted = await this.inOrder(socket.id, () => this.admit(socket, documentId, update, kind));
+    if (!admitted) return;
+    await admitted.stored.catch((error: unknown) => {
+      if (error instanceof AppError) throw error;
+      this.options.logger.error({ err: error, documentId }, 'could not store document update');
+      throw errors.unavailable('The update could not be saved; it will be sent again.');
+    });
+    if (admitted.live.sinceCompaction >= this.options.config.DOC_COMPACT_EVERY) {
+      admitted.live.sinceCompaction = 0;
+      this.compact(documentId);
+    }
+  }
+
+  /** Runs `step` once the socket's earlier updates have been admitted or refused. */
+  private inOrder<T>(socketId: string, step: () => Promise<T>): Promise<T> {
+    const previous = this.admitting.get(socketId);
+    const turn = previous ? previous.then(step) : step();
+    const settled = turn.then(noop, noop);
+    this.admitting.set(socketId, settled);
+    void settled.then(() => {
+      if (this.admitting.get(socketId) === settled) this.admitting.delete(socketId);
+    });
+    return turn;
+  }
+
+  /** Checks an update and queues it in its document: `stored` settles once it is stored or refused; null when nothing of it is the writer's. */
+  private async admit(socket: Socket, documentId: string, update: Uint8Array, kind: 'update' | 'step2'): Promise<{ live: LiveDocument; stored: Promise<void> } | null> {
     assertUpdateSize(this.options.config, update);
     const live = this.joined(socket, documentId);
     const { evaluationId } = live.ref;
@@ -170,16 +204,10 @@ export class DocumentHub {
     // The server is shutting down: what it stores now is what it settles before it stops.
     if (this.closed) throw shuttingDown();
     // Nothing of its own (a step 2 carrying only others' edits, which are theirs to send): done.
-    if (!own) return;
-    await live.submit(own.update, socket.id, user.id, own.clocks).catch((error: unknown) => {
-      if (error instanceof AppError) throw error;
-      this.options.logger.error({ err: error, documentId }, 'could not store document update');
-      throw errors.unavailable('The update could not be saved; it will be sent again.');
-    });
-    if (live.sinceCompaction >= this.options.config.DOC_COMPACT_EVERY) {
-      live.sinceCompaction = 0;
-      this.compact(documentId);
-    }
+    if (!own) return null;
+    const stored = live.submit(own.update, socket.id, user.id, { clocks: own.clocks, kind });
+    stored.catch(noop); // handled by `update`, a few turns later
+    return { live, stored };
   }
 
   /** `worksheet.write` for this update; a socket that lost read access too leaves the room at once. */

@@ -47,8 +47,11 @@ describe('document limits', () => {
     await eventually(() => writer.provider.status === 'saved' || undefined);
 
     writer.provider.doc.getText('pasted').insert(0, 'p'.repeat(documentLimits.maxUpdateBytes + 10));
-    await eventually(() => writer.provider.status === 'refused' || undefined);
+    // Typed before the refusal comes back: sent, and refused in turn (it builds on the paste).
+    writer.provider.doc.getText('pasted').insert(0, 'typed right after ');
+    await eventually(() => (writer.provider.status === 'refused' && writer.provider.unsavedCount === 0) || undefined);
     expect(writer.provider.diverged).toBe(true);
+    // The page names the paste's refusal, not that of what followed it.
     expect(writer.provider.lastError).toMatchObject({ code: 'payload_too_large' });
     // The refused paste left a gap in this client's Yjs clocks: an edit after it would wait for the
     // paste forever, stored and acked but never part of anyone's document. It is not sent at all;

@@ -107,8 +107,9 @@ describe('LiveDocument storage (group commit)', () => {
     await live.settle();
     expect(alsoLost.value).toBe('refused');
     // Their senders were told (alice has left for good, say); the edits stay in flight (joiners get
-    // them) and are not counted as stored.
-    expect(live.unstored).toHaveLength(2);
+    // them), as the one update last tried, and are not counted as stored.
+    expect(live.unstored).toHaveLength(1);
+    expect(textOf(live.unstored)).toBe('lost too ');
     expect(live.storedBytes).toBe(0);
     expect(live.doc.getText('notes').toString()).toBe('');
 
@@ -308,8 +309,60 @@ describe('LiveDocument storage (group commit)', () => {
     await nextTurn();
     expect(await refused).toMatchObject({ code: 'validation_failed' });
     const next = Y.parseUpdateMeta(unappliable).to.get(client)!;
-    const afterRefused = await live.submit(unappliable, 'm', 'mallory', new Map([[client, { from: next, to: next + 1 }]])).catch((error: unknown) => error);
+    const afterRefused = await live.submit(unappliable, 'm', 'mallory', { clocks: new Map([[client, { from: next, to: next + 1 }]]) }).catch((error: unknown) => error);
     expect(afterRefused).toMatchObject({ code: 'unavailable', details: { reason: 'gap' } });
+  });
+
+  it('counts items it holds but cannot apply yet as had, and does not check a step 2 (made from its own state vector)', async () => {
+    const { outlets, inserts } = controlledOutlets();
+    // Storage holds a writer's second edit without its first (stored before gaps were refused): the
+    // Y.Doc keeps it pending, and hands it to every joiner, whose step 2 sends it back.
+    const writer = new Y.Doc();
+    edit(writer, 'missing ');
+    const held = edit(writer, 'held ');
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, held);
+    expect(doc.store.pendingStructs).not.toBeNull();
+    const live = documentFor('p', outlets, { doc });
+    // A live edit right after the held one continues what the document has.
+    const continuing = settledState(live.submit(edit(writer, 'continuing'), 'a', 'alice'));
+    const echoed = settledState(live.submit(held, 'a', 'alice', { kind: 'step2' }));
+    await nextTurn();
+    inserts.forEach((insert) => insert.finish());
+    await live.settle();
+    expect([echoed.value, continuing.value]).toEqual(['stored', 'stored']);
+    // One that skips past it does not.
+    edit(writer, 'never sent ');
+    const skippingEdit = edit(writer, 'skipping');
+    const skipping = await live.submit(skippingEdit, 'a', 'alice').catch((error: unknown) => error);
+    expect(skipping).toMatchObject({ code: 'unavailable', details: { reason: 'gap' } });
+    // As a step 2 (what a copy sends after its server's state vector, which another process may
+    // have stored more of than this one has heard yet) it goes in, as before.
+    const asStep2 = settledState(live.submit(skippingEdit, 'a', 'alice', { kind: 'step2' }));
+    await nextTurn();
+    inserts.at(-1)!.finish();
+    await live.settle();
+    expect(asStep2.value).toBe('stored');
+  });
+
+  it('refuses, after an edit of a batch that does not apply, what its copy sent after it in the same batch', async () => {
+    const { outlets, inserts, broadcasts } = controlledOutlets();
+    const live = documentFor('b', outlets);
+    const unappliable = new Uint8Array(Buffer.from(UNAPPLIABLE_UPDATE, 'base64'));
+    const { from, to } = Y.parseUpdateMeta(unappliable);
+    const [client] = [...from.keys()];
+    // Sent right after it by the same copy (its clocks continue it), and an edit of another copy.
+    const after = edit(new Y.Doc(), 'after ');
+    const refused = live.submit(unappliable, 'm', 'mallory').catch((error: unknown) => error);
+    const following = live.submit(after, 'm', 'mallory', { clocks: new Map([[client!, { from: to.get(client!)!, to: to.get(client!)! + 1 }]]) }).catch((error: unknown) => error);
+    const other = settledState(live.submit(edit(new Y.Doc(), 'other '), 'b', 'bob'));
+    await nextTurn();
+    expect(await refused).toMatchObject({ code: 'validation_failed' });
+    expect(await following).toMatchObject({ code: 'unavailable', details: { reason: 'gap' } });
+    expect(textOf(broadcasts)).toBe('other ');
+    inserts[0]!.finish();
+    await live.settle();
+    expect(other.value).toBe('stored');
   });
 
   it('counts bytes submitted here and relayed from elsewhere, and takes a new measurement plus what is still on its way', async () => {

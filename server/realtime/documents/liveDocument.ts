@@ -25,8 +25,8 @@ interface PendingUpdate {
   update: Uint8Array;
   socketId: string;
   actorId: string;
-  /** The client ids it writes under. */
-  clients: number[];
+  /** What it writes under each client id. */
+  clocks: ReadonlyMap<number, ClockRange>;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -170,24 +170,35 @@ export class LiveDocument {
   /**
    * Queues an update to go out with the next broadcast (end of this turn, or of the batch window);
    * resolves once stored. `clocks` are what it writes under each client id (`readYjsUpdate`; read
-   * here when not given, as in tests). An update whose items start past what this document has of their client
-   * — stored, on its way to storage, or queued — builds on an edit that never got here (refused, or
-   * still on its way on an old connection): stored and acked, it could never show, and broadcast it
-   * would sit unapplied in every copy. It is refused as `unavailable` (reason `gap`), which sends its
-   * writer back to join again and send what the server lacks, from its state vector; a writer whose
-   * edit was refused for good has stopped sending by then.
+   * here when not given, as in tests). A live edit (`kind` 'update') whose items start past what
+   * this document has of their client — stored, on its way to storage, or queued — builds on an
+   * edit that never got here (refused, or turned back on its way in): stored and acked, it could
+   * never show, and broadcast it would sit unapplied in every copy. It is refused as `unavailable`
+   * (reason `gap`), which sends its writer back to join again and send what the server lacks, from
+   * its state vector; a writer whose edit was refused for good has stopped sending by then. A step 2
+   * is not checked: it is made from the server's own state vector, and may send back items the
+   * server holds but cannot apply yet.
    */
-  submit(update: Uint8Array, socketId: string, actorId: string, clocks: ReadonlyMap<number, ClockRange> = clocksOf(update)): Promise<void> {
-    for (const [client, { from }] of clocks) {
-      if (from > Math.max(Y.getState(this.doc.store, client), this.nextClocks.get(client) ?? 0)) return Promise.reject(gapInClocks());
+  submit(update: Uint8Array, socketId: string, actorId: string, options: { clocks?: ReadonlyMap<number, ClockRange>; kind?: 'update' | 'step2' } = {}): Promise<void> {
+    const clocks = options.clocks ?? clocksOf(update);
+    if ((options.kind ?? 'update') === 'update') {
+      for (const [client, { from }] of clocks) if (this.startsPastKnown(client, from)) return Promise.reject(gapInClocks());
     }
     for (const [client, { to }] of clocks) if (to > (this.nextClocks.get(client) ?? 0)) this.nextClocks.set(client, to);
     return new Promise((resolve, reject) => {
       if (this.batch.length === 0) this.scheduleFlush();
-      this.batch.push({ update, socketId, actorId, clients: [...clocks.keys()], resolve, reject });
+      this.batch.push({ update, socketId, actorId, clocks, resolve, reject });
       this.storedBytes += update.byteLength;
       this.pendingBytes += update.byteLength;
     });
+  }
+
+  /** Whether `client`'s items starting at `from` would leave a gap after what this document has of that client. */
+  private startsPastKnown(client: number, from: number): boolean {
+    if (from <= Math.max(Y.getState(this.doc.store, client), this.nextClocks.get(client) ?? 0)) return false;
+    // Items of that client stored but still waiting for others, in the Y.Doc's pending structs (kept in Yjs's V2 encoding), count too.
+    const pending = this.doc.store.pendingStructs;
+    return !pending || from > (Y.parseUpdateMetaV2(pending.update).to.get(client) ?? 0);
   }
 
   /** Applies an update that is already stored (a relay from another process); broadcasts it to every local socket. */
@@ -308,19 +319,31 @@ export class LiveDocument {
         return null;
       }
     };
-    const refuse = (entries: PendingUpdate[]) => {
+    const refuse = (entries: PendingUpdate[], error: () => unknown = unappliableUpdate) => {
       for (const entry of entries) {
-        // What follows a refused edit under its client ids builds on it: refused as a gap from now on.
-        for (const client of entry.clients) this.nextClocks.delete(client);
+        // What its copy writes after it builds on it: a live edit that does is refused as a gap.
+        for (const [client, { from }] of entry.clocks) this.nextClocks.set(client, Math.min(this.nextClocks.get(client) ?? from, from));
         this.storedBytes -= entry.update.byteLength;
         this.pendingBytes -= entry.update.byteLength;
-        entry.reject(unappliableUpdate());
+        entry.reject(error());
       }
     };
     const merged = merge(batch);
     if (merged && appliesToEmptyDocument(merged)) return { batch, merged };
-    const good = batch.length === 1 ? [] : batch.filter((pending) => appliesToEmptyDocument(pending.update));
-    refuse(batch.filter((pending) => !good.includes(pending)));
+    // Each alone, in the order they came: one that does not apply is refused, and so is what came
+    // after it under the same client id (it builds on the refused one).
+    const good: PendingUpdate[] = [];
+    const broken = new Set<number>();
+    for (const entry of batch) {
+      const clients = [...entry.clocks.keys()];
+      const continuesRefused = clients.some((client) => broken.has(client));
+      if (batch.length > 1 && !continuesRefused && appliesToEmptyDocument(entry.update)) {
+        good.push(entry);
+        continue;
+      }
+      refuse([entry], continuesRefused ? gapInClocks : unappliableUpdate);
+      clients.forEach((client) => broken.add(client));
+    }
     const remerged = good.length > 0 ? merge(good) : null;
     if (remerged && appliesToEmptyDocument(remerged)) return { batch: good, merged: remerged };
     refuse(good);
@@ -365,24 +388,29 @@ export class LiveDocument {
         }
         if (carried.length > 0) update = { merged: Y.diffUpdate(withCarried.merged!, Y.encodeStateVector(this.doc)), rest: 0 };
       }
+      if (!update.merged) continue; // a retry fell due with nothing left to store
       const pending = group.flatMap((merge) => merge.batch);
-      if (!update.merged || (pending.length === 0 && isEmptyUpdate(update.merged))) {
-        // Nothing left to store: storage has every carried merge already.
-        for (const merge of carried) this.inFlight.delete(merge);
-        if (carried.length > 0) this.retries.stored();
-        continue;
-      }
-      const actors = new Set(pending.map((entry) => entry.actorId));
       const bytes = pending.reduce((total, entry) => total + entry.update.byteLength, 0);
-      try {
-        await this.outlets.store(this.id, update.merged, actors.size === 1 && carried.length === 0 ? pending[0]!.actorId : null);
-      } catch (error) {
-        this.storedBytes -= bytes;
-        this.pendingBytes -= bytes;
-        pending.forEach((entry) => entry.reject(error));
-        // Still in flight (joiners get them) until stored by the document itself.
-        this.retries.failed([...carried, ...group.map((merge) => merge.update)], error);
-        continue;
+      // Less what storage has, the carried merges may hold nothing new (their senders resent them).
+      const nothingNew = carried.length > 0 && isEmptyUpdate(update.merged);
+      if (!nothingNew) {
+        const actors = new Set(pending.map((entry) => entry.actorId));
+        try {
+          await this.outlets.store(this.id, update.merged, actors.size === 1 && carried.length === 0 ? pending[0]!.actorId : null);
+        } catch (error) {
+          this.storedBytes -= bytes;
+          this.pendingBytes -= bytes;
+          pending.forEach((entry) => entry.reject(error));
+          // Still in flight (joiners get them) until stored by the document itself: as the one
+          // update just tried, so that an outage's resends and new edits do not pile up as merges
+          // to merge again at every try.
+          for (const merge of carried) this.inFlight.delete(merge);
+          for (const merge of group) this.inFlight.delete(merge.update);
+          this.inFlight.add(update.merged);
+          this.retries.failed([update.merged], error);
+          continue;
+        }
+        this.sinceCompaction += 1;
       }
       this.retries.stored();
       this.pendingBytes -= bytes;
@@ -390,9 +418,8 @@ export class LiveDocument {
       if (carried.length > 0) this.storedBytes += Math.max(0, update.merged.byteLength - bytes);
       for (const merge of carried) this.inFlight.delete(merge);
       for (const merge of group) this.inFlight.delete(merge.update);
-      this.sinceCompaction += 1;
       // Stored is durable: the senders get their acks even if applying failed (then reported).
-      if (!this.destroyed) this.applySafely(update.merged);
+      if (!this.destroyed && !nothingNew) this.applySafely(update.merged);
       pending.forEach((entry) => entry.resolve());
     }
   }

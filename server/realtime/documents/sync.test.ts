@@ -73,6 +73,28 @@ describe('document sync (state vector → missing update, both ways)', () => {
     expect(mirror.getText('probe').toString()).toBe(doc.getText('probe').toString());
   });
 
+  it('takes one socket\'s updates in the order sent, even when the checks of an earlier one take longer', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    const writer = await connectSocket(stack.url, panel.reviewers[0]!.cookie);
+    closers.push(() => writer.disconnect());
+    expect((await emitAck(writer, 'doc.join', { documentId: panel.documentId })).ok).toBe(true);
+    const doc = new Y.Doc();
+    expect(await emitAck(writer, 'doc.update', { documentId: panel.documentId, sync: textEdit('first ', doc).sync, clientUpdateId: 'first' })).toMatchObject({ ok: true });
+    // A step 2 (after a reconnect, say) with an edit of a client id the server has never seen: its
+    // owner is looked up in the database. The edit typed next needs no lookup, and continues the step 2.
+    const stranger = textEdit('from a copy the server never saw ');
+    const own = textEdit('resent ', doc);
+    const step2 = encodeSyncStep2(Y.mergeUpdates([stranger.update, own.update]));
+    const next = textEdit('typed next', doc);
+    const [resent, typed] = await Promise.all([
+      emitAck(writer, 'doc.update', { documentId: panel.documentId, sync: step2, clientUpdateId: 'resent' }),
+      emitAck(writer, 'doc.update', { documentId: panel.documentId, sync: next.sync, clientUpdateId: 'typed' }),
+    ]);
+    expect([resent.ok, typed.ok]).toEqual([true, true]);
+    const stored = buildDoc((await loadStoredDocument(stack.database.db, panel.documentId)).updates);
+    expect(stored.getText('probe').toString()).toContain('first resent typed next');
+  });
+
   it('broadcasts an edit before it is stored, never acks it unstored, and stores it when the writer sends it again', async () => {
     const panel = await buildPanel(stack.database.db, stack.url);
     const [writer, watcher] = await Promise.all(panel.reviewers.map((reviewer) => openProvider(stack.url, reviewer.cookie, panel.documentId)));

@@ -256,6 +256,12 @@ export class DocumentProvider {
         this.unacked.delete(clientUpdateId);
         return this.changed();
       }
+      // Diverged already: what was sent after the refused edit is refused too (it builds on it, a
+      // gap); the page goes on naming the refusal that counts.
+      if (this.diverged) {
+        this.unacked.delete(clientUpdateId);
+        return this.changed();
+      }
       this.lastError = response.error;
       // Not transient: retrying the same bytes cannot help; the edit is dropped and reported. (Sent
       // just as the server took us out of the room: the next join's resync carries it.)
