@@ -4,6 +4,7 @@ import { can, type EvaluationSubject } from '../../../shared/policies/index.ts';
 import { documentLimits, parseDocumentId, worksheetDocumentId, type DocJoinResult } from '../../../shared/realtime/documents.ts';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../db/client.ts';
+import { inOrderPerKey } from '../../infra/inOrderPerKey.ts';
 import type { Logger } from '../../logger.ts';
 import type { SocketData } from '../auth.ts';
 import type { QuorumIo } from '../notifier.ts';
@@ -11,11 +12,11 @@ import { rooms } from '../rooms.ts';
 import { authorizeDocument, createSubjectLoader, isAccessRefusal, undecided, type SubjectLoader } from './access.ts';
 import { stampAwarenessUpdate } from './awareness.ts';
 import { assertAwarenessSize, assertUpdateSize } from './limits.ts';
-import { LiveDocument, type DocumentOutlets } from './liveDocument.ts';
+import { LiveDocument } from './liveDocument.ts';
+import { documentCatchUp } from './catchUp.ts';
 import { buildDoc, loadDocumentWriters, loadStoredDocument, measureStoredBytes } from './persistence.ts';
-import { documentOutlets } from './outlets.ts';
+import { documentOutlets, type DocumentOutlets } from './outlets.ts';
 import type { DocumentRelay } from './relay.ts';
-import { serialRetry } from './serialRetry.ts';
 import { answerSyncStep1, assertStateVector } from './sync.ts';
 import { claimClients, othersClients, ownPartOf } from './writers.ts';
 
@@ -35,14 +36,8 @@ const socketData = (socket: Socket) => socket.data as SocketData;
 /** At the size limit a document's stored size is measured again, at most this often. */
 const REMEASURE_AFTER_MS = 5_000;
 
-const noop = () => {};
-
 /** The refusal of a join or an edit that reaches a hub already closing (its client sends it again after reconnecting). */
 const shuttingDown = () => errors.unavailable('The server is shutting down; this is sent again once you reconnect.');
-
-/** A catch-up that could not read storage is tried again after this long, doubling up to the maximum. */
-const CATCH_UP_RETRY_MS = { firstMs: 1_000, maxMs: 60_000 };
-
 
 /**
  * The collaborative documents this process holds in memory, and the one way in for sockets:
@@ -58,14 +53,24 @@ export class DocumentHub {
   private readonly relayedDuringLoad = new Map<string, Uint8Array[]>();
   private readonly outlets: DocumentOutlets;
   private closed = false;
-  /** Per socket, its latest update being admitted (see `update`). */
-  private readonly admitting = new Map<string, Promise<void>>();
-  private readonly catchUps = serialRetry(() => this.catchUpOnce(), CATCH_UP_RETRY_MS);
+  /** Admits each socket's updates one after another (see `update`). */
+  private readonly inOrder = inOrderPerKey();
+  private readonly catchUps: ReturnType<typeof documentCatchUp>;
 
   constructor(options: DocumentHubOptions) {
     this.options = options;
     this.subjects = createSubjectLoader(options.db, options.config.DOC_ACCESS_TTL_MS);
     this.outlets = documentOutlets(options);
+    this.catchUps = documentCatchUp(
+      {
+        loadsSettled: () => Promise.allSettled([...this.loading.values()]),
+        held: () => [...this.documents.values()],
+        stillHeld: (live) => !this.closed && this.documents.get(live.id) === live,
+        recheckAccess: (evaluationId) => this.recheckAccess(evaluationId),
+      },
+      options.db,
+      options.logger,
+    );
   }
 
   /** Documents held in memory now (for tests and metrics). */
@@ -166,18 +171,6 @@ export class DocumentHub {
     }
   }
 
-  /** Runs `step` once the socket's earlier updates have been admitted or refused. */
-  private inOrder<T>(socketId: string, step: () => Promise<T>): Promise<T> {
-    const previous = this.admitting.get(socketId);
-    const turn = previous ? previous.then(step) : step();
-    const settled = turn.then(noop, noop);
-    this.admitting.set(socketId, settled);
-    void settled.then(() => {
-      if (this.admitting.get(socketId) === settled) this.admitting.delete(socketId);
-    });
-    return turn;
-  }
-
   /** Checks an update and queues it in its document: `stored` settles once it is stored or refused; null when nothing of it is the writer's. */
   private async admit(socket: Socket, documentId: string, update: Uint8Array, kind: 'update' | 'step2'): Promise<{ live: LiveDocument; stored: Promise<void> } | null> {
     assertUpdateSize(this.options.config, update);
@@ -206,7 +199,7 @@ export class DocumentHub {
     // Nothing of its own (a step 2 carrying only others' edits, which are theirs to send): done.
     if (!own) return null;
     const stored = live.submit(own.update, socket.id, user.id, { clocks: own.clocks, kind });
-    stored.catch(noop); // handled by `update`, a few turns later
+    stored.catch(() => {}); // handled by `update`, a few turns later
     return { live, stored };
   }
 
@@ -286,42 +279,9 @@ export class DocumentHub {
     return this.recheckAccess(evaluationId);
   }
 
-  /**
-   * After a break in the relay between processes (Redis restarted, a connection dropped), access
-   * changes and stored updates of other processes may have been missed: every document held here
-   * re-checks its sockets' access, then reads storage again and sends what it lacked to the sockets
-   * still in its room. One catch-up runs at a time; asked for during one, another follows it (the
-   * running one may have read storage too early). One that could not read storage is tried again,
-   * after 1 s, then 2 s, … up to a minute.
-   */
+  /** Catches up after a break in the relay between processes (see `documentCatchUp`). */
   catchUp(): Promise<void> {
     return this.catchUps.request();
-  }
-
-  private async catchUpOnce(): Promise<{ failed: boolean }> {
-    await Promise.allSettled([...this.loading.values()]);
-    const held = [...this.documents.values()];
-    // Access first, for every document at once: a socket that lost it must not receive what it missed.
-    const evaluationIds = [...new Set(held.map((live) => live.ref.evaluationId))];
-    const rechecks = await Promise.allSettled(evaluationIds.map((evaluationId) => this.recheckAccess(evaluationId)));
-    let failed = false;
-    rechecks.forEach((outcome, index) => {
-      if (outcome.status === 'fulfilled') return;
-      failed = true;
-      this.options.logger.warn({ err: outcome.reason, evaluationId: evaluationIds[index] }, 'could not re-check document access after a relay break');
-    });
-    for (const live of held) {
-      if (this.closed) return { failed: false };
-      if (this.documents.get(live.id) !== live) continue;
-      try {
-        const stored = await loadStoredDocument(this.options.db, live.id);
-        if (this.documents.get(live.id) === live) live.catchUp(stored.updates, stored.bytes);
-      } catch (error) {
-        failed = true;
-        this.options.logger.warn({ err: error, documentId: live.id }, 'could not catch up on a document after a relay break');
-      }
-    }
-    return { failed };
   }
 
   /** Applies a presence change relayed from another process and sends it to local sockets in the room. */

@@ -2,7 +2,8 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { UNAPPLIABLE_UPDATE } from '../../../test/support/documents.ts';
-import { LiveDocument, type DocumentOutlets } from './liveDocument.ts';
+import { LiveDocument } from './liveDocument.ts';
+import type { DocumentOutlets } from './outlets.ts';
 
 /** Storage whose inserts finish when the test says so: what a slow database looks like to a document. */
 function controlledOutlets() {

@@ -2,24 +2,10 @@ import * as Y from 'yjs';
 import type { DocumentRef } from '../../../shared/realtime/documents.ts';
 import { DocumentPresence } from './awareness.ts';
 import { errors } from '../../../shared/errors.ts';
-import { appliesToEmptyDocument, unappliableUpdate, type ClockRange } from './limits.ts';
+import { checkBatch, ClientClocks, clocksOf, gapInClocks } from './clientClocks.ts';
+import type { ClockRange } from './limits.ts';
+import type { DocumentOutlets } from './outlets.ts';
 import { StoreRetries } from './storeRetries.ts';
-
-/** Where a live document's stored updates go, and how they reach its room. */
-export interface DocumentOutlets {
-  /** Makes the (possibly merged) update durable; rejects when it could not be stored. */
-  store: (documentId: string, update: Uint8Array, actorId: string | null) => Promise<void>;
-  /** Sends an update to this process's sockets in the room, except `exceptSocketId`. */
-  broadcast: (documentId: string, update: Uint8Array, exceptSocketId: string | null) => void;
-  /** Sends a presence change to this process's sockets in the room, except `exceptSocketId`. */
-  broadcastAwareness: (documentId: string, update: Uint8Array, exceptSocketId: string | null) => void;
-  /** Hands a presence change made here (a local socket's, or its removal) to the other server processes. */
-  relayAwareness: (documentId: string, update: Uint8Array) => void;
-  /** A stored update that did not apply to the Y.Doc (it was checked on a scratch document before storing, so this is a bug to log). */
-  badUpdate: (documentId: string, error: unknown) => void;
-  /** Edits whose insert failed and that were still unstored when the document was closed: only clients that hold them can send them again. */
-  storeAbandoned: (documentId: string, error: unknown) => void;
-}
 
 interface PendingUpdate {
   update: Uint8Array;
@@ -31,10 +17,6 @@ interface PendingUpdate {
   reject: (error: unknown) => void;
 }
 
-/** The refusal of an update that builds on an edit of its client the document never took (see `LiveDocument.submit`). */
-const gapInClocks = () =>
-  errors.unavailable('An earlier edit of yours has not reached the server; your copy joins again and sends what the server lacks.', { reason: 'gap' });
-
 /** Marks updates the server applied itself, so nothing echoes them back. */
 export const STORED_ORIGIN = Symbol('stored');
 
@@ -45,16 +27,6 @@ const EVICTION_MEMORY_MS = 10 * 60_000;
 interface UnstoredMerge {
   update: Uint8Array;
   batch: PendingUpdate[];
-}
-
-/** The clocks an update writes under each client id, read leniently (what does not decode is refused when its batch is checked). */
-function clocksOf(update: Uint8Array): Map<number, ClockRange> {
-  try {
-    const { from, to } = Y.parseUpdateMeta(update);
-    return new Map([...from].map(([client, clock]) => [client, { from: clock, to: to.get(client) ?? clock }]));
-  } catch {
-    return new Map();
-  }
 }
 
 /** True when an update holds nothing (no structs, no deletions). */
@@ -123,12 +95,8 @@ export class LiveDocument {
   private storing: Promise<void> | null = null;
   /** Merged updates broadcast but not yet stored. */
   private readonly inFlight = new Set<Uint8Array>();
-  /**
-   * Per client id, past the last item of the updates taken here (queued, on their way, stored): an
-   * update of that client may start there at the latest (see `submit`). Storage's own state is
-   * the Y.Doc's.
-   */
-  private readonly nextClocks = new Map<number, number>();
+  /** Where each client's items end here: a live edit must start there at the latest (see `submit`). */
+  private readonly clocks: ClientClocks;
   /** Merges broadcast whose insert failed, stored by the document itself with its next insert (see STORE_RETRY). */
   private readonly retries: StoreRetries;
   /** A retry of the failed merges is due: the store loop makes an insert even with no new edit. */
@@ -157,6 +125,7 @@ export class LiveDocument {
     this.storedBytes = input.storedBytes;
     this.sinceCompaction = input.logLength;
     this.outlets = input.outlets;
+    this.clocks = new ClientClocks(this.doc);
     this.retries = new StoreRetries(() => {
       this.retryDue = true;
       this.startStoring();
@@ -181,24 +150,14 @@ export class LiveDocument {
    */
   submit(update: Uint8Array, socketId: string, actorId: string, options: { clocks?: ReadonlyMap<number, ClockRange>; kind?: 'update' | 'step2' } = {}): Promise<void> {
     const clocks = options.clocks ?? clocksOf(update);
-    if ((options.kind ?? 'update') === 'update') {
-      for (const [client, { from }] of clocks) if (this.startsPastKnown(client, from)) return Promise.reject(gapInClocks());
-    }
-    for (const [client, { to }] of clocks) if (to > (this.nextClocks.get(client) ?? 0)) this.nextClocks.set(client, to);
+    if ((options.kind ?? 'update') === 'update' && this.clocks.leavesGap(clocks)) return Promise.reject(gapInClocks());
+    this.clocks.took(clocks);
     return new Promise((resolve, reject) => {
       if (this.batch.length === 0) this.scheduleFlush();
       this.batch.push({ update, socketId, actorId, clocks, resolve, reject });
       this.storedBytes += update.byteLength;
       this.pendingBytes += update.byteLength;
     });
-  }
-
-  /** Whether `client`'s items starting at `from` would leave a gap after what this document has of that client. */
-  private startsPastKnown(client: number, from: number): boolean {
-    if (from <= Math.max(Y.getState(this.doc.store, client), this.nextClocks.get(client) ?? 0)) return false;
-    // Items of that client stored but still waiting for others, in the Y.Doc's pending structs (kept in Yjs's V2 encoding), count too.
-    const pending = this.doc.store.pendingStructs;
-    return !pending || from > (Y.parseUpdateMetaV2(pending.update).to.get(client) ?? 0);
   }
 
   /** Applies an update that is already stored (a relay from another process); broadcasts it to every local socket. */
@@ -306,48 +265,17 @@ export class LiveDocument {
     this.startStoring();
   }
 
-  /**
-   * The batch's merge, once it is known to apply (to an empty document): nothing that would break a
-   * Y.Doc reaches the room or storage. When the merge does not apply, each update is checked alone
-   * and only those that do not apply are refused (validation_failed); the rest go ahead.
-   */
-  private applicable(batch: PendingUpdate[]): { batch: PendingUpdate[]; merged: Uint8Array | null } {
-    const merge = (entries: PendingUpdate[]) => {
-      try {
-        return entries.length === 1 ? entries[0]!.update : Y.mergeUpdates(entries.map((pending) => pending.update));
-      } catch {
-        return null;
-      }
-    };
-    const refuse = (entries: PendingUpdate[], error: () => unknown = unappliableUpdate) => {
-      for (const entry of entries) {
-        // What its copy writes after it builds on it: a live edit that does is refused as a gap.
-        for (const [client, { from }] of entry.clocks) this.nextClocks.set(client, Math.min(this.nextClocks.get(client) ?? from, from));
-        this.storedBytes -= entry.update.byteLength;
-        this.pendingBytes -= entry.update.byteLength;
-        entry.reject(error());
-      }
-    };
-    const merged = merge(batch);
-    if (merged && appliesToEmptyDocument(merged)) return { batch, merged };
-    // Each alone, in the order they came: one that does not apply is refused, and so is what came
-    // after it under the same client id (it builds on the refused one).
-    const good: PendingUpdate[] = [];
-    const broken = new Set<number>();
-    for (const entry of batch) {
-      const clients = [...entry.clocks.keys()];
-      const continuesRefused = clients.some((client) => broken.has(client));
-      if (batch.length > 1 && !continuesRefused && appliesToEmptyDocument(entry.update)) {
-        good.push(entry);
-        continue;
-      }
-      refuse([entry], continuesRefused ? gapInClocks : unappliableUpdate);
-      clients.forEach((client) => broken.add(client));
+  /** The batch's merge and the entries it holds, once it is known to apply (see `checkBatch`); the others are refused. */
+  private applicable(taken: PendingUpdate[]): { batch: PendingUpdate[]; merged: Uint8Array | null } {
+    const { good, merged, refused } = checkBatch(taken);
+    for (const { entry, error } of refused) {
+      // What its copy writes after it builds on it: a live edit that does is refused as a gap.
+      this.clocks.refused(entry.clocks);
+      this.storedBytes -= entry.update.byteLength;
+      this.pendingBytes -= entry.update.byteLength;
+      entry.reject(error);
     }
-    const remerged = good.length > 0 ? merge(good) : null;
-    if (remerged && appliesToEmptyDocument(remerged)) return { batch: good, merged: remerged };
-    refuse(good);
-    return { batch: [], merged: null };
+    return { batch: good, merged };
   }
 
   private startStoring(): void {

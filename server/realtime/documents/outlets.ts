@@ -5,9 +5,24 @@ import type { Database } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
 import type { QuorumIo } from '../notifier.ts';
 import { rooms } from '../rooms.ts';
-import type { DocumentOutlets } from './liveDocument.ts';
 import { appendUpdate } from './persistence.ts';
 import type { DocumentRelay } from './relay.ts';
+
+/** Where a live document's stored updates go, and how they reach its room. */
+export interface DocumentOutlets {
+  /** Makes the (possibly merged) update durable; rejects when it could not be stored. */
+  store: (documentId: string, update: Uint8Array, actorId: string | null) => Promise<void>;
+  /** Sends an update to this process's sockets in the room, except `exceptSocketId`. */
+  broadcast: (documentId: string, update: Uint8Array, exceptSocketId: string | null) => void;
+  /** Sends a presence change to this process's sockets in the room, except `exceptSocketId`. */
+  broadcastAwareness: (documentId: string, update: Uint8Array, exceptSocketId: string | null) => void;
+  /** Hands a presence change made here (a local socket's, or its removal) to the other server processes. */
+  relayAwareness: (documentId: string, update: Uint8Array) => void;
+  /** A stored update that did not apply to the Y.Doc (it was checked on a scratch document before storing, so this is a bug to log). */
+  badUpdate: (documentId: string, error: unknown) => void;
+  /** Edits whose insert failed and that were still unstored when the document was closed: only clients that hold them can send them again. */
+  storeAbandoned: (documentId: string, error: unknown) => void;
+}
 
 /**
  * Where this process's live documents send what they do: stored updates to PostgreSQL and then to

@@ -1,0 +1,45 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { inOrderPerKey } from './inOrderPerKey.ts';
+
+/** A step that records when it starts and finishes when the test says so. */
+function heldStep(log: string[], name: string, outcome: 'resolve' | 'reject' = 'resolve') {
+  let finish!: () => void;
+  const released = new Promise<void>((resolve) => (finish = resolve));
+  const step = async () => {
+    log.push(`start ${name}`);
+    await released;
+    if (outcome === 'reject') throw new Error(name);
+    return name;
+  };
+  return { step, finish };
+}
+
+describe('inOrderPerKey', () => {
+  it('starts a key\'s steps one after another in the order asked, whatever each took or however it ended; other keys do not wait', async () => {
+    const inOrder = inOrderPerKey();
+    const log: string[] = [];
+    const slow = heldStep(log, 'a1', 'reject');
+    const quick = heldStep(log, 'a2');
+    const other = heldStep(log, 'b1');
+    const first = inOrder('a', slow.step).catch((error: Error) => `refused ${error.message}`);
+    // The first of a key starts in the caller's turn.
+    expect(log).toEqual(['start a1']);
+    const second = inOrder('a', quick.step);
+    const elsewhere = inOrder('b', other.step);
+    quick.finish();
+    other.finish();
+    await nextTurn();
+    expect(log).toEqual(['start a1', 'start b1']);
+    await expect(elsewhere).resolves.toBe('b1');
+    slow.finish();
+    await expect(first).resolves.toBe('refused a1');
+    await expect(second).resolves.toBe('a2');
+    expect(log).toEqual(['start a1', 'start b1', 'start a2']);
+    // Once idle, a key's next step starts at once again.
+    const later = heldStep(log, 'a3');
+    void inOrder('a', later.step);
+    expect(log.at(-1)).toBe('start a3');
+    later.finish();
+  });
+});
