@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { inOrderPerKey } from './inOrderPerKey.ts';
 
 /** A step that records when it starts and finishes when the test says so. */
@@ -17,7 +17,7 @@ function heldStep(log: string[], name: string, outcome: 'resolve' | 'reject' = '
 
 describe('inOrderPerKey', () => {
   it('starts a key\'s steps one after another in the order asked, whatever each took or however it ended; other keys do not wait', async () => {
-    const inOrder = inOrderPerKey();
+    const inOrder = inOrderPerKey(60_000);
     const log: string[] = [];
     const slow = heldStep(log, 'a1', 'reject');
     const quick = heldStep(log, 'a2');
@@ -36,10 +36,37 @@ describe('inOrderPerKey', () => {
     await expect(first).resolves.toBe('refused a1');
     await expect(second).resolves.toBe('a2');
     expect(log).toEqual(['start a1', 'start b1', 'start a2']);
-    // Once idle, a key's next step starts at once again.
+    // Once idle (its last step settled and a turn passed), a key's next step starts at once again.
+    await nextTurn();
     const later = heldStep(log, 'a3');
     void inOrder('a', later.step);
     expect(log.at(-1)).toBe('start a3');
     later.finish();
+  });
+
+  it('starts a step that waited its longest for a hung one before it, and keeps the order after it', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const inOrder = inOrderPerKey(5_000);
+      const log: string[] = [];
+      const hung = heldStep(log, 'hung');
+      const next = heldStep(log, 'next');
+      const last = heldStep(log, 'last');
+      void inOrder('a', hung.step);
+      const nextDone = inOrder('a', next.step);
+      void inOrder('a', last.step);
+      await vi.advanceTimersByTimeAsync(4_999);
+      expect(log).toEqual(['start hung']);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(log).toEqual(['start hung', 'start next']);
+      next.finish();
+      await expect(nextDone).resolves.toBe('next');
+      // The one after it waited for it, not for the hung one.
+      expect(log).toEqual(['start hung', 'start next', 'start last']);
+      hung.finish();
+      last.finish();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

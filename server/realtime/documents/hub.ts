@@ -33,6 +33,12 @@ export interface DocumentHubOptions {
 
 const socketData = (socket: Socket) => socket.data as SocketData;
 
+/**
+ * How long an update waits for the checks of the same socket's update before it (see `update`)
+ * before it goes ahead anyway; should it then leave a gap, its copy joins again and resends.
+ */
+const ADMIT_WAIT_MS = 5_000;
+
 /** At the size limit a document's stored size is measured again, at most this often. */
 const REMEASURE_AFTER_MS = 5_000;
 
@@ -53,8 +59,11 @@ export class DocumentHub {
   private readonly relayedDuringLoad = new Map<string, Uint8Array[]>();
   private readonly outlets: DocumentOutlets;
   private closed = false;
-  /** Admits each socket's updates one after another (see `update`). */
-  private readonly inOrder = inOrderPerKey();
+  /**
+   * Admits each socket's updates to a document one after another (see `update`); one whose checks
+   * hang (a database that does not answer) holds the next ones up for ADMIT_WAIT_MS at most.
+   */
+  private readonly inOrder = inOrderPerKey(ADMIT_WAIT_MS);
   private readonly catchUps: ReturnType<typeof documentCatchUp>;
 
   constructor(options: DocumentHubOptions) {
@@ -158,7 +167,10 @@ export class DocumentHub {
    * database round trip for fresh access facts, a size measurement, a writer lookup).
    */
   async update(socket: Socket, documentId: string, update: Uint8Array, kind: 'update' | 'step2' = 'update'): Promise<void> {
-    const admitted = await this.inOrder(socket.id, () => this.admit(socket, documentId, update, kind));
+    assertUpdateSize(this.options.config, update);
+    // Joined when it arrived: an update queued behind another is still taken if its page leaves meanwhile.
+    const live = this.joined(socket, documentId);
+    const admitted = await this.inOrder(`${socket.id} ${documentId}`, () => this.admit(socket, live, update, kind));
     if (!admitted) return;
     await admitted.stored.catch((error: unknown) => {
       if (error instanceof AppError) throw error;
@@ -172,9 +184,8 @@ export class DocumentHub {
   }
 
   /** Checks an update and queues it in its document: `stored` settles once it is stored or refused; null when nothing of it is the writer's. */
-  private async admit(socket: Socket, documentId: string, update: Uint8Array, kind: 'update' | 'step2'): Promise<{ live: LiveDocument; stored: Promise<void> } | null> {
-    assertUpdateSize(this.options.config, update);
-    const live = this.joined(socket, documentId);
+  private async admit(socket: Socket, live: LiveDocument, update: Uint8Array, kind: 'update' | 'step2'): Promise<{ live: LiveDocument; stored: Promise<void> } | null> {
+    const { id: documentId } = live;
     const { evaluationId } = live.ref;
     let generation: number;
     do {

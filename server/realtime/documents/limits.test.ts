@@ -52,7 +52,7 @@ describe('document limits', () => {
     await eventually(() => (writer.provider.status === 'refused' && writer.provider.unsavedCount === 0) || undefined);
     expect(writer.provider.diverged).toBe(true);
     // The page names the paste's refusal, not that of what followed it.
-    expect(writer.provider.lastError).toMatchObject({ code: 'payload_too_large' });
+    expect(writer.provider.divergedBy).toMatchObject({ code: 'payload_too_large' });
     // The refused paste left a gap in this client's Yjs clocks: an edit after it would wait for the
     // paste forever, stored and acked but never part of anyone's document. It is not sent at all;
     // the page stops editing and offers the saved worksheet instead.

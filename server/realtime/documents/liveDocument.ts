@@ -150,8 +150,10 @@ export class LiveDocument {
    */
   submit(update: Uint8Array, socketId: string, actorId: string, options: { clocks?: ReadonlyMap<number, ClockRange>; kind?: 'update' | 'step2' } = {}): Promise<void> {
     const clocks = options.clocks ?? clocksOf(update);
-    if ((options.kind ?? 'update') === 'update' && this.clocks.leavesGap(clocks)) return Promise.reject(gapInClocks());
-    this.clocks.took(clocks);
+    const leavesGap = this.clocks.leavesGap(clocks);
+    if (leavesGap && (options.kind ?? 'update') === 'update') return Promise.reject(gapInClocks());
+    // A step 2 that leaves a gap goes in, but does not count as had: a live edit after it is judged without it.
+    if (!leavesGap) this.clocks.took(clocks);
     return new Promise((resolve, reject) => {
       if (this.batch.length === 0) this.scheduleFlush();
       this.batch.push({ update, socketId, actorId, clocks, resolve, reject });

@@ -183,7 +183,9 @@ describe('document sync (state vector → missing update, both ways)', () => {
     closers.push(dropping.close);
     const notes = dropping.provider.doc.getText('notes-probe');
     hub.subjects.invalidate(panel.evaluation.id);
-    notes.insert(notes.length, ' Then the train went into a tunnel.');
+    // Two keystrokes: the second waits behind the first, whose check waits for the database.
+    notes.insert(notes.length, ' Then the train');
+    notes.insert(notes.length, ' went into a tunnel.');
     // As a closed tab's: the WebSocket closes (no Socket.IO goodbye, which makes Socket.IO itself drop
     // the events of that same read), and nothing reconnects.
     dropping.socket.io.reconnection(false);

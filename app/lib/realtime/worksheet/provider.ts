@@ -55,6 +55,8 @@ export class DocumentProvider {
   revoked: DocRevokedEvent | null = null;
   /** True when an edit was refused for good: the local document holds something the server never will. */
   diverged = false;
+  /** The refusal that made this copy diverge (what the page names, whatever is refused after it). */
+  divergedBy: ErrorBody | null = null;
   private readonly socket: DocumentSocket;
   private readonly unacked = new Map<string, Unacked>();
   private readonly listeners = new Set<() => void>();
@@ -154,6 +156,7 @@ export class DocumentProvider {
         if (isClientIdTaken(response.error)) {
           if (this.takeFreshClientId()) return this.join();
           this.lastError = response.error;
+          this.divergedBy ??= response.error;
           return this.changed();
         }
         this.lastError = response.error;
@@ -213,7 +216,10 @@ export class DocumentProvider {
       // Read-only now: diverged only if this client wrote something the server does not have. (What
       // the server lacks of others' edits, e.g. broadcast and not yet stored, is theirs to send.)
       const ownClock = Y.getState(this.doc.store, this.doc.clientID);
-      if (this.unacked.size > 0 || ownClock > (Y.decodeStateVector(serverStateVector).get(this.doc.clientID) ?? 0)) this.diverged = true;
+      if (this.unacked.size > 0 || ownClock > (Y.decodeStateVector(serverStateVector).get(this.doc.clientID) ?? 0)) {
+        this.diverged = true;
+        this.divergedBy ??= { code: 'forbidden', message: 'You may no longer edit this worksheet, and your last edits were not saved.' };
+      }
       this.unacked.clear();
       return;
     }
@@ -268,6 +274,7 @@ export class DocumentProvider {
       if (!isTransient(response.error.code) && !isNotJoined(response.error)) {
         this.unacked.delete(clientUpdateId);
         this.diverged = true;
+        this.divergedBy ??= response.error;
         if (response.error.code === 'forbidden') this.canWrite = false;
       } else this.scheduleRejoin();
       this.changed();

@@ -25,6 +25,8 @@ export class WorksheetState {
   diverged = $state(false);
   revoked = $state<string | null>(null);
   lastError = $state<ErrorBody | null>(null);
+  /** The refusal that made the copy diverge (see DocumentProvider.divergedBy). */
+  divergedBy = $state<ErrorBody | null>(null);
   peers = $state<Peer[]>([]);
   view = $state<WorksheetView>({ outcomes: [], draft: { semesterHours: null, level: null, subject: '', summary: '' }, threads: [] });
   /** Thread id → the passage its text anchor covers in the notes now ('' once deleted, null without a range). */
@@ -43,6 +45,7 @@ export class WorksheetState {
       this.diverged = this.provider.diverged;
       this.revoked = this.provider.revoked?.message ?? null;
       this.lastError = this.provider.lastError;
+      this.divergedBy = this.provider.divergedBy;
     };
     this.stops.push(this.provider.subscribe(syncProvider));
     syncProvider();
