@@ -42,11 +42,11 @@ export interface SignedContent {
 /**
  * Refuses bytes that are not a Yjs update, before anything is stored or applied, and tells the
  * Yjs client ids its content is written under, the clocks it writes under each, and every JSON
- * object it writes with an author (comment messages). The bytes are decoded in full, and every item may refer to an earlier item of its own client only (its origin, right origin
- * or parent). Yjs checks that other clients' items it refers to are present (else the item waits)
- * but takes its own client's for granted, and a reference ahead of the item itself makes
- * `Y.applyUpdate` throw once the item's other dependencies are present — on the live document, not
- * on an empty one. Yjs never writes such an item. (The rest of what decodes but does not apply is
+ * object it writes with an author (comment messages). The bytes are decoded in full, and every item
+ * may refer to an earlier item of its own client only (its origin, right origin or parent). Yjs
+ * checks that other clients' items it refers to are present (else the item waits) but takes its own
+ * client's for granted, and a reference ahead of the item itself makes `Y.applyUpdate` throw once
+ * the item's other dependencies are present — on the live document, not on an empty one. Yjs never writes such an item. (The rest of what decodes but does not apply is
  * caught by applying each broadcast to an empty document: `appliesToEmptyDocument`.)
  */
 export function readYjsUpdate(update: Uint8Array): { clients: Set<number>; signed: SignedContent[]; clocks: Map<number, ClockRange> } {
