@@ -45,7 +45,7 @@ describe('inOrderPerKey', () => {
   });
 
   it('starts a step that waited its longest for a hung one before it, and keeps the order after it', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     try {
       const inOrder = inOrderPerKey(5_000);
       const log: string[] = [];
@@ -53,17 +53,28 @@ describe('inOrderPerKey', () => {
       const next = heldStep(log, 'next');
       const last = heldStep(log, 'last');
       void inOrder('a', hung.step);
-      const nextDone = inOrder('a', next.step);
+      // Asked for a second after the hung one started: it waits out the rest of the 5 s, not 5 s more.
+      await vi.advanceTimersByTimeAsync(1_000);
+      let hungSettled: Promise<void> | null = null;
+      const nextDone = inOrder('a', (previousSettled) => {
+        hungSettled = previousSettled;
+        return next.step();
+      });
       void inOrder('a', last.step);
-      await vi.advanceTimersByTimeAsync(4_999);
+      await vi.advanceTimersByTimeAsync(3_999);
       expect(log).toEqual(['start hung']);
       await vi.advanceTimersByTimeAsync(1);
       expect(log).toEqual(['start hung', 'start next']);
+      // It is handed the hung one's settling, to wait for where it must.
+      let settled = false;
+      void hungSettled!.then(() => (settled = true));
       next.finish();
       await expect(nextDone).resolves.toBe('next');
       // The one after it waited for it, not for the hung one.
       expect(log).toEqual(['start hung', 'start next', 'start last']);
+      expect(settled).toBe(false);
       hung.finish();
+      await vi.waitFor(() => expect(settled).toBe(true));
       last.finish();
     } finally {
       vi.useRealTimers();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
-import type { DocRevokedEvent } from '../../../shared/realtime/documents.ts';
+import { documentLimits, type DocRevokedEvent } from '../../../shared/realtime/documents.ts';
 import { conflictDeclarations, documentUpdates, evaluations, panelSeats } from '../../db/schema.ts';
 import { buildPanel, connectSocket, emitAck, openProvider, storeLongLog, textEdit } from '../../../test/support/documents.ts';
 import { startTestStack, type TestStack } from '../../../test/support/stack.ts';
@@ -174,6 +174,20 @@ describe('document access while the database does not answer', () => {
       await stack.database.db.execute(sql`alter table panel_seats_away rename to panel_seats`);
     }
   }
+
+  it('keeps naming the refusal that made a copy diverge when a re-check later cannot decide', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    const writer = await openProvider(stack.url, panel.reviewers[0]!.cookie, panel.documentId);
+    sockets.push({ disconnect: writer.close });
+    writer.provider.doc.getText('pasted').insert(0, 'p'.repeat(documentLimits.maxUpdateBytes + 10));
+    await eventually(() => writer.provider.diverged || undefined);
+    await withSeatsUnreadable(async () => {
+      await expect(revokeDocumentAccess(stack.server.app, panel.evaluation.id)).rejects.toThrow();
+      await eventually(() => writer.provider.lastError?.code === 'unavailable' || undefined);
+    });
+    // The page names the paste (divergedBy), not the last thing the server said.
+    expect(writer.provider.divergedBy).toMatchObject({ code: 'payload_too_large' });
+  });
 
   it('takes nobody out for good: a re-check that cannot decide sends the panel to join again, and their edits are saved once it can', async () => {
     const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });

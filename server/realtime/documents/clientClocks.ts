@@ -38,9 +38,11 @@ export class ClientClocks {
     return false;
   }
 
-  /** An update writing `clocks` was taken: its clients' next items may follow it. */
+  /** An update writing `clocks` was taken: its clients' next items may follow it (but for a client it left a gap after, a step 2's). */
   took(clocks: ReadonlyMap<number, ClockRange>): void {
-    for (const [client, { to }] of clocks) if (to > (this.next.get(client) ?? 0)) this.next.set(client, to);
+    for (const [client, { from, to }] of clocks) {
+      if (to > (this.next.get(client) ?? 0) && !this.startsPastKnown(client, from)) this.next.set(client, to);
+    }
   }
 
   /** An update writing `clocks` was refused after it was taken: what its copy wrote after it leaves a gap. */

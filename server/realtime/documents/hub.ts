@@ -170,7 +170,7 @@ export class DocumentHub {
     assertUpdateSize(this.options.config, update);
     // Joined when it arrived: an update queued behind another is still taken if its page leaves meanwhile.
     const live = this.joined(socket, documentId);
-    const admitted = await this.inOrder(`${socket.id} ${documentId}`, () => this.admit(socket, live, update, kind));
+    const admitted = await live.whileAdmitting(() => this.inOrder(`${socket.id} ${documentId}`, (previous) => this.admit(socket, live, update, kind, previous)));
     if (!admitted) return;
     await admitted.stored.catch((error: unknown) => {
       if (error instanceof AppError) throw error;
@@ -183,8 +183,12 @@ export class DocumentHub {
     }
   }
 
-  /** Checks an update and queues it in its document: `stored` settles once it is stored or refused; null when nothing of it is the writer's. */
-  private async admit(socket: Socket, live: LiveDocument, update: Uint8Array, kind: 'update' | 'step2'): Promise<{ live: LiveDocument; stored: Promise<void> } | null> {
+  /**
+   * Checks an update and queues it in its document: `stored` settles once it is stored or refused;
+   * null when nothing of it is the writer's. `previous` settles once the socket's update before it
+   * is queued or refused: one that went ahead of it (its checks hung) and would leave a gap waits for it.
+   */
+  private async admit(socket: Socket, live: LiveDocument, update: Uint8Array, kind: 'update' | 'step2', previous: Promise<void>): Promise<{ live: LiveDocument; stored: Promise<void> } | null> {
     const { id: documentId } = live;
     const { evaluationId } = live.ref;
     let generation: number;
@@ -200,18 +204,26 @@ export class DocumentHub {
     } while (this.subjects.generation(evaluationId) !== generation);
     const { user } = socketData(socket).session;
     const own = await ownPartOf(this.options, live, update, kind, user);
-    // Taken out while we awaited (a seat removed, say)? Nothing goes in: `doc.revoked` told the client
-    // why. (Left on its own meanwhile, the page closed say: its edit was authorized and is stored.)
-    if (live.evicted.has(socket.id)) throw errors.unavailable('This update arrived as you were taken out of the document.');
-    // Unloaded meanwhile (its last socket left and it sat idle all that time): join again and resend.
-    if (this.documents.get(documentId) !== live) throw errors.unavailable('The worksheet was closed meanwhile; it will be sent again.');
-    // The server is shutting down: what it stores now is what it settles before it stops.
-    if (this.closed) throw shuttingDown();
     // Nothing of its own (a step 2 carrying only others' edits, which are theirs to send): done.
-    if (!own) return null;
+    if (!own) return this.stillTaking(socket, live);
+    // Went ahead of the update before it, whose checks hung, and builds on it: not before it is in.
+    if (kind === 'update' && live.leavesGap(own.clocks)) await previous;
+    this.stillTaking(socket, live);
     const stored = live.submit(own.update, socket.id, user.id, { clocks: own.clocks, kind });
     stored.catch(() => {}); // handled by `update`, a few turns later
     return { live, stored };
+  }
+
+  /** Refuses an update whose socket or document changed while its checks ran; null otherwise. */
+  private stillTaking(socket: Socket, live: LiveDocument): null {
+    // Taken out meanwhile (a seat removed, say)? Nothing goes in: `doc.revoked` told the client why.
+    // (Left on its own meanwhile, the page closed say: its edit was authorized and is stored.)
+    if (live.evicted.has(socket.id)) throw errors.unavailable('This update arrived as you were taken out of the document.');
+    // Unloaded meanwhile (it cannot be while an update is being checked; kept as a guard): join again and resend.
+    if (this.documents.get(live.id) !== live) throw errors.unavailable('The worksheet was closed meanwhile; it will be sent again.');
+    // The server is shutting down: what it stores now is what it settles before it stops.
+    if (this.closed) throw shuttingDown();
+    return null;
   }
 
   /** `worksheet.write` for this update; a socket that lost read access too leaves the room at once. */

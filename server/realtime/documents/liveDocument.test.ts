@@ -346,6 +346,34 @@ describe('LiveDocument storage (group commit)', () => {
     expect(asStep2.value).toBe('stored');
   });
 
+  it('counts a step 2 as had for each client id it continues, not for one it leaves a gap after', async () => {
+    const { outlets, inserts } = controlledOutlets();
+    const live = documentFor('q', outlets);
+    const [continued, gapped] = [new Y.Doc(), new Y.Doc()];
+    const first = edit(continued, 'first ');
+    edit(gapped, 'never here ');
+    const afterGap = edit(gapped, 'after a gap ');
+    // One step 2 (another process stored more than this one has heard of, say) with both.
+    const step2 = settledState(live.submit(Y.mergeUpdates([first, afterGap]), 'a', 'alice', { kind: 'step2' }));
+    const next = settledState(live.submit(edit(continued, 'next'), 'a', 'alice'));
+    const gappedNext = await live.submit(edit(gapped, 'more'), 'a', 'alice').catch((error: unknown) => error);
+    expect(gappedNext).toMatchObject({ code: 'unavailable', details: { reason: 'gap' } });
+    await nextTurn();
+    inserts.forEach((insert) => insert.finish());
+    await live.settle();
+    expect([step2.value, next.value]).toEqual(['stored', 'stored']);
+  });
+
+  it('is busy (not to be unloaded) while an update is being checked for it', async () => {
+    const live = documentFor('k', controlledOutlets().outlets);
+    let finish!: () => void;
+    const checking = live.whileAdmitting(() => new Promise<void>((resolve) => (finish = resolve)));
+    expect(live.busy).toBe(true);
+    finish();
+    await checking;
+    expect(live.busy).toBe(false);
+  });
+
   it('refuses, after an edit of a batch that does not apply, what its copy sent after it in the same batch', async () => {
     const { outlets, inserts, broadcasts } = controlledOutlets();
     const live = documentFor('b', outlets);

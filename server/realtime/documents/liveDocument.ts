@@ -101,6 +101,8 @@ export class LiveDocument {
   private readonly retries: StoreRetries;
   /** A retry of the failed merges is due: the store loop makes an insert even with no new edit. */
   private retryDue = false;
+  /** Updates of sockets in the room still being checked (see `whileAdmitting`). */
+  private admitting = 0;
   private destroyed = false;
 
   /** Who writes under which Yjs client id here (client id → user id), as stored in `document_clients`. */
@@ -150,16 +152,30 @@ export class LiveDocument {
    */
   submit(update: Uint8Array, socketId: string, actorId: string, options: { clocks?: ReadonlyMap<number, ClockRange>; kind?: 'update' | 'step2' } = {}): Promise<void> {
     const clocks = options.clocks ?? clocksOf(update);
-    const leavesGap = this.clocks.leavesGap(clocks);
-    if (leavesGap && (options.kind ?? 'update') === 'update') return Promise.reject(gapInClocks());
-    // A step 2 that leaves a gap goes in, but does not count as had: a live edit after it is judged without it.
-    if (!leavesGap) this.clocks.took(clocks);
+    if ((options.kind ?? 'update') === 'update' && this.clocks.leavesGap(clocks)) return Promise.reject(gapInClocks());
+    // (Of a step 2, what leaves a gap goes in but does not count as had: a live edit after it is judged without it.)
+    this.clocks.took(clocks);
     return new Promise((resolve, reject) => {
       if (this.batch.length === 0) this.scheduleFlush();
       this.batch.push({ update, socketId, actorId, clocks, resolve, reject });
       this.storedBytes += update.byteLength;
       this.pendingBytes += update.byteLength;
     });
+  }
+
+  /** Whether an update writing `clocks` would start past what this document has of one of its clients (see `submit`). */
+  leavesGap(clocks: ReadonlyMap<number, ClockRange>): boolean {
+    return this.clocks.leavesGap(clocks);
+  }
+
+  /** Runs `check` (an update's checks, before `submit`) with the document counted busy meanwhile: it is not unloaded under them. */
+  async whileAdmitting<T>(check: () => Promise<T>): Promise<T> {
+    this.admitting += 1;
+    try {
+      return await check();
+    } finally {
+      this.admitting -= 1;
+    }
   }
 
   /** Applies an update that is already stored (a relay from another process); broadcasts it to every local socket. */
@@ -214,7 +230,7 @@ export class LiveDocument {
    * failed insert: the document must not be unloaded.
    */
   get busy(): boolean {
-    return this.batch.length > 0 || this.storing !== null || this.retries.pending;
+    return this.admitting > 0 || this.batch.length > 0 || this.storing !== null || this.retries.pending;
   }
 
   /** Resolves when every queued update has been stored or refused (not waiting for the retries of failed inserts: see `storeAllBeforeClosing`). */

@@ -193,6 +193,37 @@ describe('document sync (state vector → missing update, both ways)', () => {
     await eventually(async () => (await stored()) === 'Last words. Then the train went into a tunnel.' || undefined);
   });
 
+  it('stores a keystroke that went ahead of one whose checks hung, once that one is in, though the tab closed', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    const hub = stack.server.app.documents!;
+    const dropping = await openProvider(stack.url, panel.reviewers[0]!.cookie, panel.documentId);
+    closers.push(dropping.close);
+    const notes = dropping.provider.doc.getText('notes-probe');
+    notes.insert(0, 'Start.');
+    await eventually(() => dropping.provider.status === 'saved' || undefined);
+    // The next keystroke's access facts take longer than the 5 s its successor waits for it: a
+    // database slow to answer, played by holding this one lookup.
+    const loadForUpdate = hub.subjects.loadForUpdate;
+    let held = false;
+    hub.subjects.loadForUpdate = async (evaluationId) => {
+      if (!held) {
+        held = true;
+        await new Promise((resolve) => setTimeout(resolve, 5_500));
+      }
+      return loadForUpdate(evaluationId);
+    };
+    try {
+      notes.insert(notes.length, ' Slow');
+      notes.insert(notes.length, ' and quick.');
+      dropping.socket.io.reconnection(false);
+      dropping.socket.io.engine.close();
+      const stored = async () => buildDoc((await loadStoredDocument(stack.database.db, panel.documentId)).updates).getText('notes-probe').toString();
+      await eventually(async () => (await stored()) === 'Start. Slow and quick.' || undefined);
+    } finally {
+      hub.subjects.loadForUpdate = loadForUpdate;
+    }
+  });
+
   it('after a reconnect each side sends only what the other lacks', async () => {
     const panel = await buildPanel(stack.database.db, stack.url);
     const [stayer, leaver] = await Promise.all(panel.reviewers.map((reviewer) => openProvider(stack.url, reviewer.cookie, panel.documentId)));
