@@ -12,10 +12,11 @@ import { rooms } from '../rooms.ts';
 import { authorizeDocument, createSubjectLoader, isAccessRefusal, undecided, type SubjectLoader } from './access.ts';
 import { stampAwarenessUpdate } from './awareness.ts';
 import { assertAwarenessSize, assertUpdateSize } from './limits.ts';
-import { LiveDocument } from './liveDocument.ts';
+import type { LiveDocument } from './liveDocument.ts';
 import { documentCatchUp } from './catchUp.ts';
-import { buildDoc, loadDocumentWriters, loadStoredDocument, measureStoredBytes } from './persistence.ts';
-import { documentOutlets, type DocumentOutlets } from './outlets.ts';
+import { DocumentLoads } from './loading.ts';
+import { measureStoredBytes } from './persistence.ts';
+import { documentOutlets } from './outlets.ts';
 import type { DocumentRelay } from './relay.ts';
 import { answerSyncStep1, assertStateVector } from './sync.ts';
 import { claimClients, othersClients, ownPartOf } from './writers.ts';
@@ -33,10 +34,7 @@ export interface DocumentHubOptions {
 
 const socketData = (socket: Socket) => socket.data as SocketData;
 
-/**
- * How long an update waits for the checks of the same socket's update before it (see `update`)
- * before it goes ahead anyway; should it then leave a gap, its copy joins again and resends.
- */
+/** How long the checks of a socket's update may run before its next update's start anyway (see `admit`). */
 const ADMIT_WAIT_MS = 5_000;
 
 /** At the size limit a document's stored size is measured again, at most this often. */
@@ -54,25 +52,19 @@ export class DocumentHub {
   readonly subjects: SubjectLoader;
   private readonly options: DocumentHubOptions;
   private readonly documents = new Map<string, LiveDocument>();
-  private readonly loading = new Map<string, Promise<LiveDocument>>();
-  /** Stored updates relayed while their document was loading: applied once it is loaded. */
-  private readonly relayedDuringLoad = new Map<string, Uint8Array[]>();
-  private readonly outlets: DocumentOutlets;
+  private readonly loads: DocumentLoads;
   private closed = false;
-  /**
-   * Admits each socket's updates to a document one after another (see `update`); one whose checks
-   * hang (a database that does not answer) holds the next ones up for ADMIT_WAIT_MS at most.
-   */
+  /** Admits each socket's updates to a document one after another (see `update`, ADMIT_WAIT_MS). */
   private readonly inOrder = inOrderPerKey(ADMIT_WAIT_MS);
   private readonly catchUps: ReturnType<typeof documentCatchUp>;
 
   constructor(options: DocumentHubOptions) {
     this.options = options;
     this.subjects = createSubjectLoader(options.db, options.config.DOC_ACCESS_TTL_MS);
-    this.outlets = documentOutlets(options);
+    this.loads = new DocumentLoads({ db: options.db, logger: options.logger, outlets: documentOutlets(options), config: options.config });
     this.catchUps = documentCatchUp(
       {
-        loadsSettled: () => Promise.allSettled([...this.loading.values()]),
+        loadsSettled: () => this.loads.settled(),
         held: () => [...this.documents.values()],
         stillHeld: (live) => !this.closed && this.documents.get(live.id) === live,
         recheckAccess: (evaluationId) => this.recheckAccess(evaluationId),
@@ -89,7 +81,7 @@ export class DocumentHub {
 
   /** Documents being read from storage now (for tests and metrics). */
   get loadingIds(): string[] {
-    return [...this.loading.keys()];
+    return this.loads.ids;
   }
 
   /** The live document a socket has joined, or a refusal. */
@@ -323,14 +315,14 @@ export class DocumentHub {
     const live = this.documents.get(documentId);
     if (live) return live.applyStored(update);
     // Not loaded: the next load reads it from storage. Loading: the read may have missed it.
-    this.relayedDuringLoad.get(documentId)?.push(update);
+    this.loads.relayed(documentId, update);
   }
 
   /** Stores what is queued, asks for compaction of every loaded document, and drops them all. */
   async close(): Promise<void> {
     this.closed = true;
     this.catchUps.close();
-    await Promise.allSettled([...this.loading.values()]);
+    await this.loads.settled();
     const all = [...this.documents.values()];
     await Promise.allSettled(all.map((live) => live.storeAllBeforeClosing()));
     for (const live of all) this.unload(live);
@@ -360,28 +352,13 @@ export class DocumentHub {
     if (this.closed) throw shuttingDown();
     const loaded = this.documents.get(documentId);
     if (loaded) return loaded;
-    const pending = this.loading.get(documentId);
-    if (pending) return pending;
     const ref = parseDocumentId(documentId);
     if (!ref) throw errors.notFound('Document');
-    this.relayedDuringLoad.set(documentId, []);
-    const loading = (async () => {
-      const [stored, writers] = await Promise.all([loadStoredDocument(this.options.db, documentId), loadDocumentWriters(this.options.db, documentId)]);
-      const doc = buildDoc(stored.updates, (index, error) =>
-        this.options.logger.error({ err: error, documentId, index }, 'stored document update does not apply'),
-      );
-      const live = new LiveDocument({ id: documentId, ref, doc, writers, storedBytes: stored.bytes, logLength: stored.logLength, outlets: this.outlets, batchMs: this.options.config.DOC_BATCH_MS });
-      for (const update of this.relayedDuringLoad.get(documentId) ?? []) live.applyStored(update);
+    return this.loads.load(documentId, ref, (live) => {
       this.documents.set(documentId, live);
       // Who is in it on other processes, now rather than at their next change or renewal.
       this.options.relay.send({ type: 'presence-request', documentId });
-      return live;
-    })().finally(() => {
-      this.loading.delete(documentId);
-      this.relayedDuringLoad.delete(documentId);
     });
-    this.loading.set(documentId, loading);
-    return loading;
   }
 
   /** A join that opened a document failed before the socket was in: nobody may hold it open forever. */
