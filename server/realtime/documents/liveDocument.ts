@@ -226,8 +226,8 @@ export class LiveDocument {
   }
 
   /**
-   * True while updates wait to be stored, senders' edits or merges the document stores again after a
-   * failed insert: the document must not be unloaded.
+   * True while updates are being checked for it or wait to be stored, senders' edits or merges the
+   * document stores again after a failed insert: the document must not be unloaded.
    */
   get busy(): boolean {
     return this.admitting > 0 || this.batch.length > 0 || this.storing !== null || this.retries.pending;
