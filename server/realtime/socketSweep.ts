@@ -13,8 +13,8 @@ import { rooms } from './rooms.ts';
 /**
  * Every `intervalMs` each server process re-checks its own sockets against fresh facts, in a few
  * queries for all of them: a socket whose session ended (expired, deleted, its user disabled) or
- * whose user's role changed is told (`session.ended`) and disconnected; one in the room of an evaluation its user may no longer
- * read leaves it and is told (`access.revoked`). The immediate paths (sign-out, seat removal,
+ * whose user's role changed is told (`session.ended`) and disconnected; one in the room of an
+ * evaluation its user may no longer read leaves it and is told (`access.revoked`). The immediate paths (sign-out, seat removal,
  * conflict declared) act at once on every process; this catches what they cannot: a session
  * that simply expired, a change made behind the commands' back, a socket still in its handshake
  * when its session ended, a relay lost with a process that crashed right after its commit.

@@ -92,6 +92,12 @@ export function readYjsUpdate(update: Uint8Array): { clients: Set<number>; signe
   return { clients, signed, clocks };
 }
 
+/** True when an update holds nothing (no items, no deletions). */
+export function isEmptyUpdate(update: Uint8Array): boolean {
+  const { structs, ds } = Y.decodeUpdate(update);
+  return structs.length === 0 && ds.clients.size === 0;
+}
+
 /** The update without any content written under `clientIds` (its deletions stay: any writer may delete). */
 export function withoutClients(update: Uint8Array, clientIds: readonly number[]): Uint8Array {
   return Y.diffUpdate(update, Y.encodeStateVector(new Map(clientIds.map((clientId) => [clientId, Number.MAX_SAFE_INTEGER]))));

@@ -3,7 +3,7 @@ import type { DocumentRef } from '../../../shared/realtime/documents.ts';
 import { DocumentPresence } from './awareness.ts';
 import { errors } from '../../../shared/errors.ts';
 import { checkBatch, ClientClocks, clocksOf, gapInClocks } from './clientClocks.ts';
-import type { ClockRange } from './limits.ts';
+import { isEmptyUpdate, type ClockRange } from './limits.ts';
 import type { DocumentOutlets } from './outlets.ts';
 import { StoreRetries } from './storeRetries.ts';
 
@@ -27,12 +27,6 @@ const EVICTION_MEMORY_MS = 10 * 60_000;
 interface UnstoredMerge {
   update: Uint8Array;
   batch: PendingUpdate[];
-}
-
-/** True when an update holds nothing (no structs, no deletions). */
-function isEmptyUpdate(update: Uint8Array): boolean {
-  const { structs, ds } = Y.decodeUpdate(update);
-  return structs.length === 0 && ds.clients.size === 0;
 }
 
 /**
@@ -315,34 +309,36 @@ export class LiveDocument {
       this.retryDue = false;
       let group = this.toStore;
       this.toStore = [];
-      let update = this.mergeOrSplit(group.map((merge) => merge.update));
-      if (update.rest > 0) {
+      const split = this.mergeOrSplit(group.map((merge) => merge.update));
+      if (split.rest > 0) {
         // Each merge was checked before its broadcast; should several not merge, they go one by one
         // (a throw here would leave their senders without an answer).
         this.toStore = group.slice(1);
         group = group.slice(0, 1);
       }
+      let merged = split.merged;
       let carried = this.retries.take();
       if (carried.length > 0) {
-        let withCarried = this.mergeOrSplit([...carried, ...(update.merged ? [update.merged] : [])]);
-        if (withCarried.rest > 0) {
+        const withCarried = this.mergeOrSplit([...carried, ...(merged ? [merged] : [])]);
+        if (withCarried.rest === 0) merged = withCarried.merged;
+        else {
           // Should they not merge (a bug, reported), the edits go alone, or with none, one carried merge.
-          const tried = update.merged ? [] : carried.slice(0, 1);
-          this.retries.putBack(carried.slice(tried.length));
-          carried = tried;
-          withCarried = { merged: update.merged ?? tried[0]!, rest: 0 };
+          this.retries.putBack(merged ? carried : carried.slice(1));
+          carried = merged ? [] : carried.slice(0, 1);
+          merged ??= carried[0]!;
         }
-        if (carried.length > 0) update = { merged: Y.diffUpdate(withCarried.merged!, Y.encodeStateVector(this.doc)), rest: 0 };
+        // Less what storage has of them by now.
+        if (carried.length > 0) merged = Y.diffUpdate(merged!, Y.encodeStateVector(this.doc));
       }
-      if (!update.merged) continue; // a retry fell due with nothing left to store
+      if (!merged) continue; // a retry fell due with nothing left to store
       const pending = group.flatMap((merge) => merge.batch);
       const bytes = pending.reduce((total, entry) => total + entry.update.byteLength, 0);
       // Less what storage has, the carried merges may hold nothing new (their senders resent them).
-      const nothingNew = carried.length > 0 && isEmptyUpdate(update.merged);
+      const nothingNew = carried.length > 0 && isEmptyUpdate(merged);
       if (!nothingNew) {
         const actors = new Set(pending.map((entry) => entry.actorId));
         try {
-          await this.outlets.store(this.id, update.merged, actors.size === 1 && carried.length === 0 ? pending[0]!.actorId : null);
+          await this.outlets.store(this.id, merged, actors.size === 1 && carried.length === 0 ? pending[0]!.actorId : null);
         } catch (error) {
           this.storedBytes -= bytes;
           this.pendingBytes -= bytes;
@@ -352,8 +348,8 @@ export class LiveDocument {
           // to merge again at every try.
           for (const merge of carried) this.inFlight.delete(merge);
           for (const merge of group) this.inFlight.delete(merge.update);
-          this.inFlight.add(update.merged);
-          this.retries.failed([update.merged], error);
+          this.inFlight.add(merged);
+          this.retries.failed([merged], error);
           continue;
         }
         this.sinceCompaction += 1;
@@ -361,11 +357,11 @@ export class LiveDocument {
       this.retries.stored();
       this.pendingBytes -= bytes;
       // What the carried merges added (their bytes left the count when their insert failed).
-      if (carried.length > 0) this.storedBytes += Math.max(0, update.merged.byteLength - bytes);
+      if (carried.length > 0) this.storedBytes += Math.max(0, merged.byteLength - bytes);
       for (const merge of carried) this.inFlight.delete(merge);
       for (const merge of group) this.inFlight.delete(merge.update);
       // Stored is durable: the senders get their acks even if applying failed (then reported).
-      if (!this.destroyed && !nothingNew) this.applySafely(update.merged);
+      if (!this.destroyed && !nothingNew) this.applySafely(merged);
       pending.forEach((entry) => entry.resolve());
     }
   }

@@ -1,10 +1,9 @@
-import * as Y from 'yjs';
 import { errors } from '../../../shared/errors.ts';
 import type { Database } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
 import { batchPerTurn } from '../../infra/batchPerTurn.ts';
 import { undecided } from './access.ts';
-import { assertDocumentRoom, readYjsUpdate, withoutClients, type ClockRange, type DocumentLimitConfig, type SignedContent } from './limits.ts';
+import { assertDocumentRoom, isEmptyUpdate, readYjsUpdate, withoutClients, type ClockRange, type DocumentLimitConfig, type SignedContent } from './limits.ts';
 import type { LiveDocument } from './liveDocument.ts';
 import { claimDocumentClients, readDocumentClientOwners } from './persistence.ts';
 
@@ -91,8 +90,7 @@ export async function claimClients(db: Database, logger: Pick<Logger, 'warn'>, l
 export function withoutForeign(update: Uint8Array, foreign: readonly number[]): Uint8Array | null {
   if (foreign.length === 0) return update;
   const own = withoutClients(update, foreign);
-  const { structs, ds } = Y.decodeUpdate(own);
-  return structs.length > 0 || ds.clients.size > 0 ? own : null;
+  return isEmptyUpdate(own) ? null : own;
 }
 
 /**
