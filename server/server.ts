@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { RequestHandler } from 'express';
 import { Redis } from 'ioredis';
-import { createLoginLimiter } from './auth/loginLimiter.ts';
+import { createLoginLimiter, loginLimits } from './auth/loginLimiter.ts';
 import { purgeExpiredSessions } from './auth/sessions.ts';
 import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
@@ -53,7 +53,7 @@ export async function startServer(
     db: database.db,
     redis,
     queues,
-    loginLimiter: createLoginLimiter(redis, { maxAttempts: config.LOGIN_MAX_ATTEMPTS, maxAttemptsPerAddress: config.LOGIN_MAX_ATTEMPTS_PER_ADDRESS, windowSeconds: config.LOGIN_WINDOW_SECONDS }),
+    loginLimiter: createLoginLimiter(redis, loginLimits(config)),
     notify: silentNotifier,
     documents: null,
   };

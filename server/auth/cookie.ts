@@ -10,3 +10,11 @@ export const SESSION_COOKIE = 'quorum_session';
 export function sessionCookieName(secure: boolean): string {
   return secure ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE;
 }
+
+/** The device cookie's base name: a browser that signed in to an account before (see accountThrottle.ts). */
+export const DEVICE_COOKIE = 'quorum_device';
+
+/** The device cookie's name, with the `__Host-` prefix once cookies are secure (as the session cookie's). */
+export function deviceCookieName(secure: boolean): string {
+  return secure ? `__Host-${DEVICE_COOKIE}` : DEVICE_COOKIE;
+}

@@ -65,11 +65,14 @@ describe('the session cookie over https (PUBLIC_URL https://quorum.example.org)'
     const client = new ApiClient(stack.url);
     const login = await client.post('/api/auth/login', { email: panel.reviewers[0]!.user.email, password: TEST_PASSWORD }, { origin: 'https://quorum.example.org' });
     expect(login.status).toBe(200);
-    const cookie = login.headers.get('set-cookie') ?? '';
-    expect(cookie).toMatch(/^__Host-quorum_session=/);
-    expect(cookie).toMatch(/; Path=\/(;|$)/);
-    expect(cookie).toMatch(/; Secure/);
-    expect(cookie).not.toMatch(/Domain=/i);
+    // The session cookie and the device cookie (see accountThrottle.ts) alike.
+    const cookies = login.headers.getSetCookie();
+    expect(cookies.map((cookie) => cookie.slice(0, cookie.indexOf('=')))).toEqual(['__Host-quorum_session', '__Host-quorum_device']);
+    for (const cookie of cookies) {
+      expect(cookie).toMatch(/; Path=\/(;|$)/);
+      expect(cookie).toMatch(/; Secure/);
+      expect(cookie).not.toMatch(/Domain=/i);
+    }
     // Over https the browser is told to stay on https, for this host only.
     expect(login.headers.get('strict-transport-security')).toBe('max-age=15552000');
     expect((await client.get('/api/auth/session')).status).toBe(200);

@@ -7,7 +7,7 @@ import { createEvaluation } from '../commands/createEvaluation.ts';
 import { seatReviewer } from '../commands/seatReviewer.ts';
 import { submitReview } from '../commands/submitReview.ts';
 import { transitionEvaluation } from '../commands/transitionEvaluation.ts';
-import { createLoginLimiter } from '../auth/loginLimiter.ts';
+import { createLoginLimiter, loginLimits } from '../auth/loginLimiter.ts';
 import type { Config } from '../config.ts';
 import type { AppContext } from '../context.ts';
 import type { Database } from '../db/client.ts';
@@ -101,7 +101,7 @@ export async function seedDemoDeliberationWith(options: { config: Config; logger
       db: options.db,
       redis,
       queues,
-      loginLimiter: createLoginLimiter(redis, { maxAttempts: options.config.LOGIN_MAX_ATTEMPTS, maxAttemptsPerAddress: options.config.LOGIN_MAX_ATTEMPTS_PER_ADDRESS, windowSeconds: options.config.LOGIN_WINDOW_SECONDS }),
+      loginLimiter: createLoginLimiter(redis, loginLimits(options.config)),
       notify: silentNotifier,
       documents: null,
     });

@@ -7,10 +7,13 @@ export interface ApiResponse<T = unknown> {
   headers: Headers;
 }
 
-/** A browser-like API client: keeps the session cookie and sends the CSRF token. */
+/** A browser-like API client: keeps the cookies it is given and sends the CSRF token. */
 export class ApiClient {
   readonly baseUrl: string;
+  /** The session cookie, `name=value`. */
   cookie = '';
+  /** Any other cookies it was given (the device cookie), by name. */
+  readonly otherCookies = new Map<string, string>();
   csrfToken = '';
 
   constructor(baseUrl: string) {
@@ -22,16 +25,25 @@ export class ApiClient {
       method,
       headers: {
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(this.cookie ? { cookie: this.cookie } : {}),
+        ...(this.cookieHeader() ? { cookie: this.cookieHeader() } : {}),
         ...(this.csrfToken && method !== 'GET' ? { 'x-csrf-token': this.csrfToken } : {}),
         ...headers,
       },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
-    const setCookie = response.headers.get('set-cookie');
-    if (setCookie) this.cookie = setCookie.split(';')[0] ?? '';
+    for (const setCookie of response.headers.getSetCookie()) {
+      const pair = setCookie.split(';')[0] ?? '';
+      const name = pair.slice(0, pair.indexOf('='));
+      if (name.endsWith('quorum_session')) this.cookie = pair;
+      else if (/;\s*Max-Age=0/i.test(setCookie)) this.otherCookies.delete(name);
+      else this.otherCookies.set(name, pair);
+    }
     const text = await response.text();
     return { status: response.status, body: (text ? JSON.parse(text) : null) as T, headers: response.headers };
+  }
+
+  private cookieHeader(): string {
+    return [this.cookie, ...this.otherCookies.values()].filter(Boolean).join('; ');
   }
 
   get<T = Record<string, unknown>>(path: string) {

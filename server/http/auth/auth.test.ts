@@ -26,10 +26,12 @@ describe('login and sessions', () => {
     expect(response.status).toBe(200);
     expect(response.body.user).toMatchObject({ id: coordinator.id, role: 'coordinator' });
     expect(response.body.abilities['evaluation.create']).toBe(true);
-    const cookie = response.headers.get('set-cookie') ?? '';
+    const [cookie, device] = response.headers.getSetCookie();
     expect(cookie).toMatch(/^quorum_session=/);
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Lax/i);
+    // And one that lets this browser past the account's delays when others guess at it (accountGuessing.test.ts).
+    expect(device).toMatch(/^quorum_device=[A-Za-z0-9_-]{43}; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Lax$/);
     const me = await client.get('/api/auth/session');
     expect(me.status).toBe(200);
     expect(me.body).toMatchObject({ user: { email: coordinator.email } });

@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import { errors } from '../../../shared/errors.ts';
 import { globalAbilities } from '../../../shared/policies/index.ts';
 import { loginBodySchema, type SessionResponse } from '../../../shared/schemas/auth.ts';
+import { deviceCookieName } from '../../auth/cookie.ts';
 import { createPasswordChecks } from '../../auth/passwordChecks.ts';
 import { verifyPassword } from '../../auth/passwords.ts';
 import { createSession, deleteSession, findSession, type ActiveSession } from '../../auth/sessions.ts';
@@ -24,6 +25,7 @@ function sessionResponse(session: Pick<ActiveSession, 'user' | 'csrfToken'>): Se
 export function authRouter(app: AppContext): Router {
   const router = Router();
   const cookieBase = { httpOnly: true, sameSite: 'lax', path: '/', secure: app.config.cookieSecure } as const;
+  const deviceCookie = deviceCookieName(app.config.cookieSecure);
   let lastSaturationWarning = Number.NEGATIVE_INFINITY;
   const passwordChecks = createPasswordChecks({
     concurrency: app.config.LOGIN_CONCURRENT_CHECKS,
@@ -40,27 +42,34 @@ export function authRouter(app: AppContext): Router {
     '/login',
     publicEndpoint(app, { body: loginBodySchema }, async ({ body, req, res }) => {
       const address = req.ip ?? 'unknown';
+      const cookies = parseCookies(req.headers.cookie ?? '');
+      // A browser that signed in to this account before is not held up by others guessing at it.
+      const knownDevice = await app.loginLimiter.knowsDevice(body.email, cookies[deviceCookie]);
       // A locked-out address does not wait for a password check; a sign-in refused as busy is not
       // counted as an attempt: it never got to its password.
-      await app.loginLimiter.assertNotLockedOut(address, body.email);
+      await app.loginLimiter.assertNotLockedOut(address, body.email, knownDevice);
       const user = await passwordChecks.run(async () => {
-        await app.loginLimiter.attempt(address, body.email);
+        await app.loginLimiter.attempt(address, body.email, knownDevice);
         const [found] = await app.db.select().from(users).where(sql`lower(${users.email}) = ${body.email}`);
         const valid = await verifyPassword(found && !found.disabledAt ? found.passwordHash : null, body.password);
         return found && valid ? found : null;
       });
       if (!user) throw errors.invalidCredentials();
-      await app.loginLimiter.succeeded(address, body.email);
+      await app.loginLimiter.succeeded(address, body.email, knownDevice);
+      const deviceToken = await app.loginLimiter.rememberDevice(body.email, cookies[deviceCookie]);
       // Someone else was signed in on this browser (a shared machine): their session ends here, not
       // at its expiry, and their other tabs' sockets with it. (The same user signing in again keeps
       // the older session: their other tabs go on.)
-      const previous = await findSession(app.db, parseCookies(req.headers.cookie ?? '')[app.config.sessionCookie]);
+      const previous = await findSession(app.db, cookies[app.config.sessionCookie]);
       if (previous && previous.user.id !== user.id) {
         await deleteSession(app.db, previous.tokenHash);
         app.notify.sessionEnded(previous.tokenHash, 'signed_in_as_another');
       }
       const created = await createSession(app.db, user.id, app.config.SESSION_TTL_HOURS);
-      res.setHeader('Set-Cookie', serialize(app.config.sessionCookie, created.token, { ...cookieBase, expires: created.expiresAt }));
+      const sessionCookie = serialize(app.config.sessionCookie, created.token, { ...cookieBase, expires: created.expiresAt });
+      // Kept past sign-out (it names no one: it only lets this browser past the account's delays).
+      const device = deviceToken ? [serialize(deviceCookie, deviceToken, { ...cookieBase, maxAge: app.config.LOGIN_DEVICE_DAYS * 86_400 })] : [];
+      res.setHeader('Set-Cookie', [sessionCookie, ...device]);
       const session = await findSession(app.db, created.token);
       if (!session) throw errors.internal();
       app.logger.info({ userId: user.id }, 'login');
