@@ -8,6 +8,8 @@ class SessionState {
   user = $state<User | null>(null);
   csrfToken = $state<string | null>(null);
   abilities = $state<Record<string, boolean>>({});
+  /** The user's role changed while this page held unsaved work: it reloads once that is saved. */
+  roleChanged = $state(false);
 
   /** True when the server granted `action` to the signed-in user. */
   can(action: string): boolean {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { eq, sql } from 'drizzle-orm';
-import { courses } from '../../server/db/schema.ts';
-import { buildPanel } from '../support/documents.ts';
+import { courses, users } from '../../server/db/schema.ts';
+import { buildPanel, withStorageRefused } from '../support/documents.ts';
 import { signedIn } from '../support/http.ts';
 import { launchChromium, signInPage } from '../support/browser.ts';
 import { TEST_PASSWORD } from '../support/factories.ts';
@@ -12,7 +12,8 @@ let stack: TestStack;
 let browser: Browser;
 
 beforeAll(async () => {
-  [stack, browser] = await Promise.all([startTestStack({ pages: true }), launchChromium()]);
+  // Sockets are re-checked twice a second (a role changed behind the page's back is found at once).
+  [stack, browser] = await Promise.all([startTestStack({ pages: true, env: { SOCKET_RECHECK_MS: '500' } }), launchChromium()]);
 });
 afterAll(async () => {
   await browser?.close();
@@ -271,5 +272,55 @@ describe('panel worksheet in Chromium', () => {
     expect(await page.getByTestId('worksheet-diverged').count()).toBe(0);
     expect(await notesText(page)).toBe('Saved before the paste.');
     expect(await notes(page).getAttribute('contenteditable')).toBe('true');
+  });
+
+  it('keeps a page whose user\'s role changed mid-edit, with what could not be saved on screen, and reloads it for the new role on request', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    const reviewer = panel.reviewers[0]!.user;
+    const page = await openWorksheet(reviewer.email, panel.evaluation.id);
+    // Marks this page, so a reload shows (the mark is gone with it).
+    const mark = () => page.evaluate(() => ((window as unknown as { beforeRoleChange: boolean }).beforeRoleChange = true));
+    const marked = () => page.evaluate(() => (window as unknown as { beforeRoleChange?: boolean }).beforeRoleChange === true);
+    await mark();
+    const { db } = stack.database;
+    await withStorageRefused(db, async () => {
+      await notes(page).click();
+      await page.keyboard.type('Typed as the role changed.');
+      await expect.poll(() => saveStatus(page)).toBe('saving');
+      // An administrator makes this reviewer an admin, who may read the worksheet but not edit it.
+      await db.update(users).set({ role: 'admin' }).where(eq(users.id, reviewer.id));
+      await page.getByTestId('role-changed').waitFor();
+      // Connected again under the new role: the edit it had not heard back about cannot be sent, and
+      // the page says so and keeps it on screen (no reload, several looks later).
+      await page.getByTestId('worksheet-diverged').waitFor();
+      expect(await page.getByTestId('worksheet-diverged').textContent()).toContain('You may no longer edit this worksheet');
+      for (let look = 0; look < 4; look++) {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(await marked()).toBe(true);
+      }
+      expect(await notesText(page)).toBe('Typed as the role changed.');
+      await page.screenshot({ path: 'test-results/worksheet-role-changed.png' });
+    });
+    // Reloaded on request: the worksheet as the new role sees it, read-only. (The edit reached the
+    // server before the role changed, so it is stored once storage is back.)
+    const reloaded = page.waitForEvent('load');
+    await page.getByTestId('role-changed-reload').click();
+    await reloaded;
+    await notes(page).waitFor();
+    expect(await marked()).toBe(false);
+    expect(await page.getByTestId('role-changed').count()).toBe(0);
+    expect(await page.getByTestId('user-menu').textContent()).toContain('admin');
+    await expect.poll(() => notesText(page)).toBe('Typed as the role changed.');
+    expect(await notes(page).getAttribute('contenteditable')).toBe('false');
+
+    // Nothing unsaved: a role change reloads the page at once.
+    await mark();
+    const reloadedAgain = page.waitForEvent('load');
+    await db.update(users).set({ role: 'reviewer' }).where(eq(users.id, reviewer.id));
+    await reloadedAgain;
+    await page.getByTestId('user-menu').waitFor();
+    expect(await marked()).toBe(false);
+    expect(await page.getByTestId('user-menu').textContent()).toContain('reviewer');
+    await page.context().close();
   });
 });

@@ -4,6 +4,7 @@ import { io, type Socket } from 'socket.io-client';
 import { isTransient, type ErrorBody } from '$shared/errors.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '$shared/realtime/events.ts';
 import { session } from '$lib/session.svelte.ts';
+import { hasUnsavedWork } from '$lib/unsavedWork.ts';
 
 export type QuorumSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export type ServerEvent = keyof ServerToClientEvents;
@@ -33,12 +34,35 @@ function endSession(): void {
   void goto(resolve('/login'));
 }
 
+/** How often a page waiting to start over under a new role looks whether its work is saved. */
+const UNSAVED_POLL_MS = 300;
+
+/**
+ * The user's role changed: still signed in, but what this page may show and do was decided for the
+ * old one, and the server ended the socket it had authorized for it. The page starts over (a reload)
+ * at once, or, while it holds unsaved work, first connects again under the new role (the worksheet
+ * rejoins and resends its edits, a draft saves as before) and reloads once all of it is saved; until
+ * then the layout says so (what the new role may not save stays on screen, refused, to be copied).
+ */
+function startOverUnderNewRole(target: QuorumSocket): void {
+  if (!hasUnsavedWork()) return location.reload();
+  // The server disconnects it right after telling (a disconnect the client does not undo by itself).
+  if (target.connected) target.once('disconnect', () => target.connect());
+  else target.connect();
+  if (session.roleChanged) return; // changed again: the page is already waiting
+  session.roleChanged = true;
+  const timer = setInterval(() => {
+    if (hasUnsavedWork()) return;
+    clearInterval(timer);
+    location.reload();
+  }, UNSAVED_POLL_MS);
+}
+
 /** The one socket of this tab, created on first use; it authenticates with the session cookie. */
 export function getSocket(): QuorumSocket {
   if (socket) return socket;
   const created: QuorumSocket = io({ path: '/socket.io', withCredentials: true });
-  // A role changed: still signed in, but what this page may show and do was decided for the old one.
-  created.on('session.ended', ({ reason }) => (reason === 'role_changed' ? location.reload() : endSession()));
+  created.on('session.ended', ({ reason }) => (reason === 'role_changed' ? startOverUnderNewRole(created) : endSession()));
   let retryMs = RECONNECT_MS.first;
   created.on('connect', () => (retryMs = RECONNECT_MS.first));
   created.on('connect_error', (error) => {
