@@ -26,6 +26,7 @@ export const configSchema = z.object({
   LOGIN_MAX_ATTEMPTS_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(50),
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   LOGIN_ACCOUNT_FREE_FAILURES: z.coerce.number().int().min(1).max(100_000).default(10),
+  LOGIN_ACCOUNT_FIRST_DELAY_SECONDS: z.coerce.number().int().min(1).max(3_600).default(1),
   LOGIN_ACCOUNT_MAX_DELAY_SECONDS: z.coerce.number().int().min(1).max(3_600).default(60),
   LOGIN_DEVICE_DAYS: z.coerce.number().int().min(0).max(400).default(90),
   LOGIN_CONCURRENT_CHECKS: z.coerce.number().int().min(1).max(64).default(2),

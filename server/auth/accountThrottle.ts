@@ -4,9 +4,9 @@ import type { Redis } from 'ioredis';
 /**
  * Takes a turn on one account's failures, atomically in Redis (every process shares it, by Redis's
  * clock). Returns 0 when the attempt may go ahead (counted when ARGV[1] is '1'), or the
- * milliseconds until the account takes its next attempt. After `free` failures each further one
- * makes the account wait before the next: 1 s, then twice as long each time, at most `maxMs`. The
- * count ends `windowMs` after the last failure.
+ * milliseconds until the account takes its next attempt. After `free` failures the account waits
+ * after each one: `firstMs`, then twice as long each time, at most `maxMs`, from the last failure. The
+ * count ends `windowMs` (plus the wait) after the last failure.
  */
 const TAKE_TURN = `
 local key = KEYS[1]
@@ -14,51 +14,67 @@ local counting = ARGV[1] == '1'
 local free = tonumber(ARGV[2])
 local maxMs = tonumber(ARGV[3])
 local windowMs = tonumber(ARGV[4])
+local firstMs = tonumber(ARGV[5])
+local function delay(failures)
+  if failures <= free then return 0 end
+  return math.min(maxMs, firstMs * 2 ^ math.min(failures - free - 1, 30))
+end
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local failures = tonumber(redis.call('HGET', key, 'failures') or '0')
-local nextAt = tonumber(redis.call('HGET', key, 'next') or '0')
-if now < nextAt then return nextAt - now end
+local last = tonumber(redis.call('HGET', key, 'last') or '0')
+local ready = last + delay(failures)
+if now < ready then return ready - now end
 if not counting then return 0 end
-failures = failures + 1
-local wait = 0
-if failures > free then wait = math.min(maxMs, 1000 * 2 ^ math.min(failures - free - 1, 30)) end
-redis.call('HSET', key, 'failures', failures, 'next', now + wait)
-redis.call('PEXPIRE', key, windowMs + wait)
+redis.call('HSET', key, 'failures', failures + 1, 'last', now)
+redis.call('PEXPIRE', key, windowMs + delay(failures + 1))
 return 0
 `;
 
+/** A counted attempt was right after all: one failure fewer (and the wait that follows from the count). */
 const FORGIVE = `
 local failures = tonumber(redis.call('HGET', KEYS[1], 'failures') or '0')
 if failures > 0 then redis.call('HSET', KEYS[1], 'failures', failures - 1) end
 return 0
 `;
 
+/** The browsers one account remembers at most (the newest ones): a loop of sign-ins cannot grow Redis. */
+const DEVICES_PER_ACCOUNT = 10;
+
 export interface AccountThrottleOptions {
   /** Failures on one account, from anywhere, before each further one makes it wait. */
   freeFailures: number;
+  /** The wait after the first failure past the free ones; each further failure doubles it. */
+  firstDelaySeconds: number;
   maxDelaySeconds: number;
   windowSeconds: number;
   /** How long a browser that signed in to an account is recognised for it (0: never). */
   deviceDays: number;
+  /** Failed attempts from a recognised browser (within the window) after which it is no longer recognised. */
+  deviceFailures: number;
 }
 
 /** A device token as this server makes them: 32 random bytes, base64url. */
 const DEVICE_TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 /**
- * Slows down guessing at one account from many addresses (each within its own per-address limits),
- * without locking anyone out: past `freeFailures` the account takes one attempt per delay, the
- * delay doubling up to `maxDelaySeconds`. A browser that has signed in to the account before
- * (its device cookie, remembered in Redis by hash for `deviceDays`) is not held up by strangers'
- * failures, and its own failures do not count here (the address-and-email limit still holds it).
- * The count is keyed by the email as typed (lower-cased), whether or not the account exists, so
- * the answers tell nothing about which accounts exist.
+ * Slows down guessing at one account from many addresses (each within its own per-address limits):
+ * past `freeFailures` the account takes one attempt per delay, the delay starting at
+ * `firstDelaySeconds` and doubling up to `maxDelaySeconds`. Anyone may keep an account waiting this way, the owner too when they sign in
+ * from a browser new to the account; a browser that has signed in to it before is not held up.
+ * Each successful sign-in gives the browser a fresh device token (never one it brought: a planted
+ * or copied token is not made good by the owner signing in), which the account remembers, by hash,
+ * for `deviceDays` (its `DEVICES_PER_ACCOUNT` newest). A recognised browser's attempts skip the
+ * account's waits and are not counted there; after `deviceFailures` failures it is no longer
+ * recognised (a stolen token buys a few guesses, not unlimited ones). The count is keyed by the
+ * email as typed (lower-cased), whether or not the account exists, so the answers tell nothing
+ * about which accounts exist.
  */
 export function createAccountThrottle(redis: Redis, options: AccountThrottleOptions) {
   const hash = (text: string) => createHash('sha256').update(text).digest('base64url');
   const accountKey = (email: string) => `quorum:login-account:${hash(email)}`;
-  const deviceKey = (email: string, token: string) => `quorum:login-device:${hash(`${email}\n${token}`)}`;
+  const devicesKey = (email: string) => `quorum:login-devices:${hash(email)}`;
+  const deviceFailuresKey = (email: string) => `quorum:login-device-failures:${hash(email)}`;
   const takeTurn = async (email: string, counting: boolean): Promise<number> =>
     Number(
       await redis.eval(
@@ -69,32 +85,52 @@ export function createAccountThrottle(redis: Redis, options: AccountThrottleOpti
         options.freeFailures,
         options.maxDelaySeconds * 1000,
         options.windowSeconds * 1000,
+        options.firstDelaySeconds * 1000,
       ),
     );
+  const usable = (token: string | undefined): token is string => options.deviceDays > 0 && token !== undefined && DEVICE_TOKEN.test(token);
 
   return {
     /** Milliseconds until the account takes an attempt (0: now), without counting one. */
     waitBefore: (email: string) => takeTurn(email, false),
     /** Counts an attempt about to be checked, or answers how many milliseconds the account must wait first (nothing counted). */
     take: (email: string) => takeTurn(email, true),
-    /** A counted attempt was right after all: it is not a failure (the wait it may have set stays). */
+    /** A counted attempt was right after all: it is not a failure. */
     async forgive(email: string): Promise<void> {
       await redis.eval(FORGIVE, 1, accountKey(email));
     },
     /** Whether this browser's device token has signed in to this account within `deviceDays`. */
     async knowsDevice(email: string, token: string | undefined): Promise<boolean> {
-      if (options.deviceDays === 0 || !token || !DEVICE_TOKEN.test(token)) return false;
-      return (await redis.exists(deviceKey(email, token))) === 1;
+      if (!usable(token)) return false;
+      const expires = await redis.zscore(devicesKey(email), hash(token));
+      return expires !== null && Number(expires) > Date.now();
     },
     /**
-     * Remembers that this browser signed in to the account (for another `deviceDays`); returns the
-     * token its cookie should hold: the one it sent, or a new one. Null when devices are not remembered.
+     * This browser signed in to the account: remembers a fresh token for it (forgetting the one it
+     * brought, if any, and the account's oldest beyond `DEVICES_PER_ACCOUNT`) and returns it for
+     * its cookie. Null when devices are not remembered.
      */
-    async rememberDevice(email: string, token: string | undefined): Promise<string | null> {
+    async rememberDevice(email: string, previous: string | undefined): Promise<string | null> {
       if (options.deviceDays === 0) return null;
-      const kept = token && DEVICE_TOKEN.test(token) ? token : randomBytes(32).toString('base64url');
-      await redis.set(deviceKey(email, kept), '1', 'EX', options.deviceDays * 86_400);
-      return kept;
+      const token = randomBytes(32).toString('base64url');
+      const keepMs = options.deviceDays * 86_400_000;
+      const devices = devicesKey(email);
+      const transaction = redis.multi();
+      if (usable(previous)) transaction.zrem(devices, hash(previous)).hdel(deviceFailuresKey(email), hash(previous));
+      await transaction
+        .zadd(devices, Date.now() + keepMs, hash(token))
+        .zremrangebyscore(devices, '-inf', Date.now())
+        .zremrangebyrank(devices, 0, -(DEVICES_PER_ACCOUNT + 1))
+        .pexpire(devices, keepMs)
+        .exec();
+      return token;
+    },
+    /** A recognised browser's attempt failed: counted against it, and it is forgotten after `deviceFailures`. */
+    async deviceFailed(email: string, token: string): Promise<void> {
+      const failuresKey = deviceFailuresKey(email);
+      const results = await redis.multi().hincrby(failuresKey, hash(token), 1).expire(failuresKey, options.windowSeconds).exec();
+      const failures = Number(results?.[0]?.[1] ?? 0);
+      if (failures >= options.deviceFailures) await redis.multi().zrem(devicesKey(email), hash(token)).hdel(failuresKey, hash(token)).exec();
     },
   };
 }

@@ -15,7 +15,7 @@ afterAll(async () => {
   await server.stop();
 });
 
-const noAccountDelays = { freeFailures: 1000, maxDelaySeconds: 60, deviceDays: 90 };
+const noAccountDelays = { freeFailures: 1000, firstDelaySeconds: 1, maxDelaySeconds: 60, deviceDays: 90 };
 const limits = (options: { maxAttempts: number; maxAttemptsPerAddress: number; windowSeconds: number }, account = noAccountDelays) => ({ ...options, account });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** What a refusal told the client to wait. */
@@ -79,7 +79,7 @@ describe('login limiter', () => {
   });
 
   it('makes one account wait between attempts after too many failures from anywhere, longer each time, but not a browser that signed in to it before', async () => {
-    const limiter = createLoginLimiter(redis, limits({ maxAttempts: 5, maxAttemptsPerAddress: 50, windowSeconds: 60 }, { freeFailures: 3, maxDelaySeconds: 8, deviceDays: 90 }));
+    const limiter = createLoginLimiter(redis, limits({ maxAttempts: 5, maxAttemptsPerAddress: 50, windowSeconds: 60 }, { freeFailures: 3, firstDelaySeconds: 1, maxDelaySeconds: 8, deviceDays: 90 }));
     const email = 'sought-after@example.edu';
     const token = await limiter.rememberDevice(email, undefined);
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -98,7 +98,7 @@ describe('login limiter', () => {
   });
 
   it('makes an account wait no longer than the most it may be, however many failures there were', async () => {
-    const limiter = createLoginLimiter(redis, limits({ maxAttempts: 5, maxAttemptsPerAddress: 50, windowSeconds: 60 }, { freeFailures: 1, maxDelaySeconds: 1, deviceDays: 90 }));
+    const limiter = createLoginLimiter(redis, limits({ maxAttempts: 5, maxAttemptsPerAddress: 50, windowSeconds: 60 }, { freeFailures: 1, firstDelaySeconds: 1, maxDelaySeconds: 1, deviceDays: 90 }));
     const email = 'capped@example.edu';
     for (let index = 1; index <= 2; index++) expect(await outcome(limiter.attempt(`203.0.113.${20 + index}`, email))).toBe('checked');
     expect(await retryAfter(limiter.attempt('203.0.113.23', email))).toBe(1);
@@ -108,20 +108,74 @@ describe('login limiter', () => {
     expect(await retryAfter(limiter.attempt('203.0.113.25', email))).toBe(1);
   });
 
-  it('recognises a browser only for the accounts it signed in to, and only by a token it was given', async () => {
-    const limiter = createLoginLimiter(redis, limits({ maxAttempts: 5, maxAttemptsPerAddress: 50, windowSeconds: 60 }));
-    const token = await limiter.rememberDevice('first@example.edu', undefined);
-    expect(await limiter.knowsDevice('first@example.edu', token!)).toBe(true);
-    expect(await limiter.knowsDevice('second@example.edu', token!)).toBe(false);
-    // Signing in to a second account keeps the browser's token and recognises it there too.
-    expect(await limiter.rememberDevice('second@example.edu', token!)).toBe(token);
-    expect(await limiter.knowsDevice('second@example.edu', token!)).toBe(true);
+  it('counts an attempt one limit refuses against no other: the account\'s refusal gives the address limits their points back, and theirs leaves the account alone', async () => {
+    const limiter = createLoginLimiter(redis, limits({ maxAttempts: 1, maxAttemptsPerAddress: 1, windowSeconds: 60 }, { freeFailures: 1, firstDelaySeconds: 1, maxDelaySeconds: 8, deviceDays: 90 }));
+    const email = 'both-limits@example.edu';
+    expect(await outcome(limiter.attempt('203.0.113.31', email))).toBe('checked');
+    expect(await outcome(limiter.attempt('203.0.113.32', email))).toBe('checked');
+    // The account now waits 1 s: this address's one attempt is refused by it, and given back.
+    expect(await retryAfter(limiter.attempt('203.0.113.33', email))).toBe(1);
+    await sleep(1_100);
+    expect(await outcome(limiter.attempt('203.0.113.33', email))).toBe('checked');
+
+    // An address that used its one attempt on another account is refused before the account counts.
+    const other = 'untouched@example.edu';
+    expect(await outcome(limiter.attempt('203.0.113.34', 'elsewhere@example.edu'))).toBe('checked');
+    expect(await outcome(limiter.attempt('203.0.113.34', other))).toBe('rate_limited');
+    // So the account's one free failure is still there: two more are checked before it waits.
+    expect(await outcome(limiter.attempt('203.0.113.35', other))).toBe('checked');
+    expect(await outcome(limiter.attempt('203.0.113.36', other))).toBe('checked');
+    expect(await outcome(limiter.attempt('203.0.113.37', other))).toBe('rate_limited');
+  });
+
+  it('does not count a right password as one of the account\'s failures', async () => {
+    const limiter = createLoginLimiter(redis, limits({ maxAttempts: 5, maxAttemptsPerAddress: 50, windowSeconds: 60 }, { freeFailures: 1, firstDelaySeconds: 1, maxDelaySeconds: 8, deviceDays: 90 }));
+    const email = 'signs-in@example.edu';
+    expect(await outcome(limiter.attempt('203.0.113.41', email))).toBe('checked');
+    await limiter.succeeded('203.0.113.41', email);
+    expect(await outcome(limiter.attempt('203.0.113.42', email))).toBe('checked');
+    expect(await outcome(limiter.attempt('203.0.113.43', email))).toBe('checked');
+    expect(await outcome(limiter.attempt('203.0.113.44', email))).toBe('rate_limited');
+  });
+
+  it('recognises a browser by the fresh token its last sign-in to the account gave it, never by one it brought', async () => {
+    const limiter = createLoginLimiter(redis, limits({ maxAttempts: 3, maxAttemptsPerAddress: 50, windowSeconds: 60 }));
+    const first = await limiter.rememberDevice('first@example.edu', undefined);
+    expect(first).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await limiter.knowsDevice('first@example.edu', first!)).toBe(true);
+    expect(await limiter.knowsDevice('second@example.edu', first!)).toBe(false);
     expect(await limiter.knowsDevice('first@example.edu', undefined)).toBe(false);
-    expect(await limiter.knowsDevice('first@example.edu', 'x'.repeat(43))).toBe(false);
-    // A token of the wrong shape is replaced, not stored.
-    expect(await limiter.rememberDevice('first@example.edu', 'not a token')).not.toBe('not a token');
+    // Signing in again swaps the token: the old one is no longer recognised.
+    const again = await limiter.rememberDevice('first@example.edu', first!);
+    expect(again).not.toBe(first);
+    expect(await limiter.knowsDevice('first@example.edu', first!)).toBe(false);
+    expect(await limiter.knowsDevice('first@example.edu', again!)).toBe(true);
+    // A token planted in the browser (or copied from another) is not made good by the owner signing in with it.
+    const planted = 'P'.repeat(43);
+    expect(await limiter.rememberDevice('second@example.edu', planted)).not.toBe(planted);
+    expect(await limiter.knowsDevice('second@example.edu', planted)).toBe(false);
     const forgetful = createLoginLimiter(redis, limits({ maxAttempts: 5, maxAttemptsPerAddress: 50, windowSeconds: 60 }, { ...noAccountDelays, deviceDays: 0 }));
-    expect(await forgetful.rememberDevice('first@example.edu', token!)).toBeNull();
-    expect(await forgetful.knowsDevice('first@example.edu', token!)).toBe(false);
+    expect(await forgetful.rememberDevice('first@example.edu', undefined)).toBeNull();
+    expect(await forgetful.knowsDevice('first@example.edu', again!)).toBe(false);
+  });
+
+  it('remembers an account\'s ten newest browsers only, and forgets one after as many failures as an address may make', async () => {
+    const limiter = createLoginLimiter(redis, limits({ maxAttempts: 3, maxAttemptsPerAddress: 50, windowSeconds: 60 }));
+    const email = 'many-browsers@example.edu';
+    const tokens: string[] = [];
+    for (let index = 0; index < 12; index++) {
+      tokens.push((await limiter.rememberDevice(email, undefined))!);
+      await sleep(2); // each sign-in in its own millisecond, so "newest" is well defined
+    }
+    const known = await Promise.all(tokens.map((token) => limiter.knowsDevice(email, token)));
+    expect(known).toEqual([false, false, ...Array<boolean>(10).fill(true)]);
+
+    const browser = tokens[11]!;
+    await limiter.deviceFailed(email, browser);
+    await limiter.deviceFailed(email, browser);
+    expect(await limiter.knowsDevice(email, browser)).toBe(true);
+    await limiter.deviceFailed(email, browser);
+    expect(await limiter.knowsDevice(email, browser)).toBe(false);
+    expect(await limiter.knowsDevice(email, tokens[10]!)).toBe(true);
   });
 });

@@ -31,7 +31,7 @@ export function addressBlock(address: string): string {
  * clears its pair's count and gives back its point on the address's.
  */
 export function createLoginLimiter(redis: Redis, options: LoginLimits) {
-  const account = createAccountThrottle(redis, { ...options.account, windowSeconds: options.windowSeconds });
+  const account = createAccountThrottle(redis, { ...options.account, windowSeconds: options.windowSeconds, deviceFailures: options.maxAttempts });
   const perAccount = new RateLimiterRedis({
     storeClient: redis,
     keyPrefix: 'quorum:login-fail',
@@ -70,14 +70,19 @@ export function createLoginLimiter(redis: Redis, options: LoginLimits) {
       accountWait(waitMs);
     },
     /**
-     * Counts an attempt about to be checked; throws `rate_limited` when its account is waiting (not
-     * for a `knownDevice`; nothing counted then) or its pair or its address has used up its attempts.
+     * Counts an attempt about to be checked; throws `rate_limited` when its pair or its address has
+     * used up its attempts, or its account is waiting (not for a `knownDevice`; nothing counted then).
      */
     async attempt(address: string, email: string, knownDevice = false): Promise<void> {
       const { pair, block } = keys(address, email);
-      if (!knownDevice) accountWait(await account.take(email));
       await perAccount.consume(pair).catch((error: unknown) => Promise.reject(limited(error)));
       await perAddress.consume(block).catch((error: unknown) => Promise.reject(limited(error)));
+      if (knownDevice) return;
+      // Last, so that an attempt the address limits refuse uses none of the account's failures; one
+      // the account refuses gives the address limits their points back.
+      const waitMs = await account.take(email);
+      if (waitMs > 0) await Promise.all([perAccount.reward(pair, 1), perAddress.reward(block, 1)]);
+      accountWait(waitMs);
     },
     /** The attempt was right: its pair starts afresh, and the address and the account get their points back. */
     async succeeded(address: string, email: string, knownDevice = false): Promise<void> {
@@ -86,6 +91,7 @@ export function createLoginLimiter(redis: Redis, options: LoginLimits) {
     },
     knowsDevice: account.knowsDevice,
     rememberDevice: account.rememberDevice,
+    deviceFailed: account.deviceFailed,
   };
 }
 export type LoginLimiter = ReturnType<typeof createLoginLimiter>;
@@ -94,7 +100,7 @@ export interface LoginLimits {
   maxAttempts: number;
   maxAttemptsPerAddress: number;
   windowSeconds: number;
-  account: { freeFailures: number; maxDelaySeconds: number; deviceDays: number };
+  account: { freeFailures: number; firstDelaySeconds: number; maxDelaySeconds: number; deviceDays: number };
 }
 
 /** The login limits a configuration sets (README: LOGIN_*). */
@@ -105,6 +111,7 @@ export function loginLimits(config: Config): LoginLimits {
     windowSeconds: config.LOGIN_WINDOW_SECONDS,
     account: {
       freeFailures: config.LOGIN_ACCOUNT_FREE_FAILURES,
+      firstDelaySeconds: config.LOGIN_ACCOUNT_FIRST_DELAY_SECONDS,
       maxDelaySeconds: config.LOGIN_ACCOUNT_MAX_DELAY_SECONDS,
       deviceDays: config.LOGIN_DEVICE_DAYS,
     },

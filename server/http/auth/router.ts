@@ -54,7 +54,10 @@ export function authRouter(app: AppContext): Router {
         const valid = await verifyPassword(found && !found.disabledAt ? found.passwordHash : null, body.password);
         return found && valid ? found : null;
       });
-      if (!user) throw errors.invalidCredentials();
+      if (!user) {
+        if (knownDevice) await app.loginLimiter.deviceFailed(body.email, cookies[deviceCookie]!);
+        throw errors.invalidCredentials();
+      }
       await app.loginLimiter.succeeded(address, body.email, knownDevice);
       const deviceToken = await app.loginLimiter.rememberDevice(body.email, cookies[deviceCookie]);
       // Someone else was signed in on this browser (a shared machine): their session ends here, not
@@ -67,7 +70,8 @@ export function authRouter(app: AppContext): Router {
       }
       const created = await createSession(app.db, user.id, app.config.SESSION_TTL_HOURS);
       const sessionCookie = serialize(app.config.sessionCookie, created.token, { ...cookieBase, expires: created.expiresAt });
-      // Kept past sign-out (it names no one: it only lets this browser past the account's delays).
+      // A fresh token at every sign-in, kept past sign-out (it names no one: it only lets this browser
+      // past the account's waits).
       const device = deviceToken ? [serialize(deviceCookie, deviceToken, { ...cookieBase, maxAge: app.config.LOGIN_DEVICE_DAYS * 86_400 })] : [];
       res.setHeader('Set-Cookie', [sessionCookie, ...device]);
       const session = await findSession(app.db, created.token);
