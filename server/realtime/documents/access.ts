@@ -1,6 +1,6 @@
 import { inArray } from 'drizzle-orm';
 import { AppError, errors } from '../../../shared/errors.ts';
-import type { EvaluationSubject } from '../../../shared/policies/index.ts';
+import { can, type EvaluationSubject } from '../../../shared/policies/index.ts';
 import type { DocumentRef } from '../../../shared/realtime/documents.ts';
 import type { Actor } from '../../../shared/roles.ts';
 import { authorize } from '../../auth/authorize.ts';
@@ -92,6 +92,28 @@ export async function authorizeDocument(
   if (!subject) throw errors.notFound('Worksheet');
   authorize(actor, action, subject);
   return subject;
+}
+
+/**
+ * `worksheet.write` for one update: throws the refusal, and calls `evict` first when the actor lost
+ * read access too (unseated, conflicted); undecided (the database did not answer), `unavailable`.
+ */
+export async function authorizeDocumentWrite(
+  loader: SubjectLoader,
+  actor: Actor,
+  ref: DocumentRef,
+  context: { logger: Pick<Logger, 'warn'>; documentId: string; evict: (refusal: unknown) => void },
+): Promise<void> {
+  try {
+    await authorizeDocument(loader, actor, ref, 'worksheet.write');
+  } catch (error) {
+    if (!isAccessRefusal(error)) throw undecided(error, context.logger, context.documentId);
+    // Lost more than write access? Out of the room at once. (Not known because the database did not
+    // answer: the write is refused all the same, the room stays.)
+    const subject = await loader.load(ref.evaluationId).catch(() => undefined);
+    if (subject !== undefined && (!subject || !can(actor, 'worksheet.read', subject))) context.evict(error);
+    throw error;
+  }
 }
 
 /**

@@ -4,12 +4,13 @@ import { can, type EvaluationSubject } from '../../../shared/policies/index.ts';
 import { documentLimits, parseDocumentId, worksheetDocumentId, type DocJoinResult } from '../../../shared/realtime/documents.ts';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../db/client.ts';
+import { withDeadline } from '../../infra/deadline.ts';
 import { inOrderPerKey } from '../../infra/inOrderPerKey.ts';
 import type { Logger } from '../../logger.ts';
 import type { SocketData } from '../auth.ts';
 import type { QuorumIo } from '../notifier.ts';
 import { rooms } from '../rooms.ts';
-import { authorizeDocument, createSubjectLoader, isAccessRefusal, undecided, type SubjectLoader } from './access.ts';
+import { authorizeDocument, authorizeDocumentWrite, createSubjectLoader, isAccessRefusal, undecided, type SubjectLoader } from './access.ts';
 import { stampAwarenessUpdate } from './awareness.ts';
 import { assertAwarenessSize, assertUpdateSize } from './limits.ts';
 import type { LiveDocument } from './liveDocument.ts';
@@ -40,6 +41,8 @@ const ADMIT_WAIT_MS = 5_000;
 /** At the size limit a document's stored size is measured again, at most this often. */
 const REMEASURE_AFTER_MS = 5_000;
 
+/** The refusal of an update whose checks did not answer within DOC_STORE_TIMEOUT_MS (its client sends it again). */
+const checksTooSlow = () => errors.unavailable('The update could not be checked in time; it will be sent again.');
 /** The refusal of a join or an edit that reaches a hub already closing (its client sends it again after reconnecting). */
 const shuttingDown = () => errors.unavailable('The server is shutting down; this is sent again once you reconnect.');
 
@@ -162,7 +165,10 @@ export class DocumentHub {
     assertUpdateSize(this.options.config, update);
     // Joined when it arrived: an update queued behind another is still taken if its page leaves meanwhile.
     const live = this.joined(socket, documentId);
-    const admitted = await live.whileAdmitting(() => this.inOrder(`${socket.id} ${documentId}`, (previous) => this.admit(socket, live, update, kind, previous)));
+    // Checks that have not answered within the insert's time limit (a connection gone half-open) refuse
+    // the update, sent again, instead of holding it and the socket's next ones for good.
+    const checked = (previous: Promise<void>) => withDeadline(this.options.config.DOC_STORE_TIMEOUT_MS, (expired) => this.admit(socket, live, update, kind, previous, expired), () => this.checksTimedOut(documentId));
+    const admitted = await live.whileAdmitting(() => this.inOrder(`${socket.id} ${documentId}`, checked));
     if (!admitted) return;
     await admitted.stored.catch((error: unknown) => {
       if (error instanceof AppError) throw error;
@@ -180,14 +186,14 @@ export class DocumentHub {
    * null when nothing of it is the writer's. `previous` settles once the socket's update before it
    * is queued or refused: one that went ahead of it (its checks hung) and would leave a gap waits for it.
    */
-  private async admit(socket: Socket, live: LiveDocument, update: Uint8Array, kind: 'update' | 'step2', previous: Promise<void>): Promise<{ live: LiveDocument; stored: Promise<void> } | null> {
+  private async admit(socket: Socket, live: LiveDocument, update: Uint8Array, kind: 'update' | 'step2', previous: Promise<void>, expired: () => boolean): Promise<{ live: LiveDocument; stored: Promise<void> } | null> {
     const { id: documentId } = live;
     const { evaluationId } = live.ref;
     let generation: number;
     do {
       // Access changed while we awaited (a re-check invalidated the facts)? Decide again on fresh ones.
       generation = this.subjects.generation(evaluationId);
-      await this.authorizeWrite(socket, live, documentId);
+      await authorizeDocumentWrite(this.subjects, socketData(socket).session.user, live.ref, { logger: this.options.logger, documentId, evict: (refusal) => this.evict(socket, documentId, refusal) });
       if (live.storedBytes + update.byteLength > this.options.config.DOC_MAX_BYTES && performance.now() - live.measuredAt > REMEASURE_AFTER_MS) {
         // The count only grows (edits here, relays from other processes); compaction may have made
         // the stored document smaller. Measure before refusing.
@@ -201,9 +207,16 @@ export class DocumentHub {
     // Went ahead of the update before it, whose checks hung, and builds on it: not before it is in.
     if (kind === 'update' && live.leavesGap(own.clocks)) await previous;
     this.stillTaking(socket, live);
+    // Refused already (the checks ran past their deadline): nothing of it goes in.
+    if (expired()) throw checksTooSlow();
     const stored = live.submit(own.update, socket.id, user.id, { clocks: own.clocks, kind });
     stored.catch(() => {}); // handled by `update`, a few turns later
     return { live, stored };
+  }
+
+  private checksTimedOut(documentId: string): AppError {
+    this.options.logger.warn({ documentId }, 'the checks of a document update did not answer in time (DOC_STORE_TIMEOUT_MS): refused');
+    return checksTooSlow();
   }
 
   /** Refuses an update whose socket or document changed while its checks ran; null otherwise. */
@@ -216,21 +229,6 @@ export class DocumentHub {
     // The server is shutting down: what it stores now is what it settles before it stops.
     if (this.closed) throw shuttingDown();
     return null;
-  }
-
-  /** `worksheet.write` for this update; a socket that lost read access too leaves the room at once. */
-  private async authorizeWrite(socket: Socket, live: LiveDocument, documentId: string): Promise<void> {
-    const actor = socketData(socket).session.user;
-    try {
-      await authorizeDocument(this.subjects, actor, live.ref, 'worksheet.write');
-    } catch (error) {
-      if (!isAccessRefusal(error)) throw undecided(error, this.options.logger, documentId);
-      // Lost more than write access (unseated, conflicted)? Out of the room at once. (Not known
-      // because the database did not answer: the write is refused all the same, the room stays.)
-      const subject = await this.subjects.load(live.ref.evaluationId).catch(() => undefined);
-      if (subject !== undefined && (!subject || !can(actor, 'worksheet.read', subject))) this.evict(socket, documentId, error);
-      throw error;
-    }
   }
 
   /** Applies a socket's presence update (stamped with its identity) and relays it to the room. */
