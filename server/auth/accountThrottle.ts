@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 
 /**
  * Takes a turn on one account's failures, atomically in Redis (every process shares it, by Redis's
@@ -54,6 +54,14 @@ export interface AccountThrottleOptions {
   deviceFailures: number;
 }
 
+/** Runs a MULTI and answers its results, throwing the first command's error (ioredis hands them back). */
+async function run(transaction: ChainableCommander): Promise<unknown[]> {
+  const results = (await transaction.exec()) ?? [];
+  const failed = results.find(([error]) => error);
+  if (failed) throw failed[0];
+  return results.map(([, value]) => value);
+}
+
 /** A device token as this server makes them: 32 random bytes, base64url. */
 const DEVICE_TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
@@ -65,8 +73,8 @@ const DEVICE_TOKEN = /^[A-Za-z0-9_-]{43}$/;
  * Each successful sign-in gives the browser a fresh device token (never one it brought: a planted
  * or copied token is not made good by the owner signing in), which the account remembers, by hash,
  * for `deviceDays` (its `DEVICES_PER_ACCOUNT` newest). A recognised browser's attempts skip the
- * account's waits and are not counted there; after `deviceFailures` failures it is no longer
- * recognised (a stolen token buys a few guesses, not unlimited ones). The count is keyed by the
+ * account's waits and are not counted there, but against the browser, before they are checked (a
+ * burst gets no more); after `deviceFailures` failures it is no longer recognised (a stolen token buys a few guesses, not unlimited ones). The count is keyed by the
  * email as typed (lower-cased), whether or not the account exists, so the answers tell nothing
  * about which accounts exist.
  */
@@ -117,20 +125,27 @@ export function createAccountThrottle(redis: Redis, options: AccountThrottleOpti
       const devices = devicesKey(email);
       const transaction = redis.multi();
       if (usable(previous)) transaction.zrem(devices, hash(previous)).hdel(deviceFailuresKey(email), hash(previous));
-      await transaction
-        .zadd(devices, Date.now() + keepMs, hash(token))
-        .zremrangebyscore(devices, '-inf', Date.now())
-        .zremrangebyrank(devices, 0, -(DEVICES_PER_ACCOUNT + 1))
-        .pexpire(devices, keepMs)
-        .exec();
+      await run(
+        transaction
+          .zadd(devices, Date.now() + keepMs, hash(token))
+          .zremrangebyscore(devices, '-inf', Date.now())
+          .zremrangebyrank(devices, 0, -(DEVICES_PER_ACCOUNT + 1))
+          .pexpire(devices, keepMs),
+      );
       return token;
     },
-    /** A recognised browser's attempt failed: counted against it, and it is forgotten after `deviceFailures`. */
-    async deviceFailed(email: string, token: string): Promise<void> {
+    /**
+     * Counts an attempt of a recognised browser before it is checked (a right password then gives
+     * the browser a fresh token, and its count goes with the old one): true while it is within
+     * `deviceFailures`; past that the browser is forgotten (false) and the attempt is a stranger's.
+     */
+    async takeDeviceTurn(email: string, token: string): Promise<boolean> {
       const failuresKey = deviceFailuresKey(email);
-      const results = await redis.multi().hincrby(failuresKey, hash(token), 1).expire(failuresKey, options.windowSeconds).exec();
-      const failures = Number(results?.[0]?.[1] ?? 0);
-      if (failures >= options.deviceFailures) await redis.multi().zrem(devicesKey(email), hash(token)).hdel(failuresKey, hash(token)).exec();
+      const [attempts] = await run(redis.multi().hincrby(failuresKey, hash(token), 1).expire(failuresKey, options.windowSeconds));
+      if (Number(attempts) <= options.deviceFailures) return true;
+      // (Its count stays until the window ends: reset now, a burst's later attempts would start over.)
+      await redis.zrem(devicesKey(email), hash(token));
+      return false;
     },
   };
 }

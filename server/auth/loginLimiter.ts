@@ -71,27 +71,29 @@ export function createLoginLimiter(redis: Redis, options: LoginLimits) {
     },
     /**
      * Counts an attempt about to be checked; throws `rate_limited` when its pair or its address has
-     * used up its attempts, or its account is waiting (not for a `knownDevice`; nothing counted then).
+     * used up its attempts, or its account is waiting (nothing counted then). A `knownDevice` (the
+     * browser's recognised token) is counted against that browser instead of the account while it
+     * has attempts left. Answers whether the account counted it (see `succeeded`).
      */
-    async attempt(address: string, email: string, knownDevice = false): Promise<void> {
+    async attempt(address: string, email: string, knownDevice: string | null = null): Promise<boolean> {
       const { pair, block } = keys(address, email);
       await perAccount.consume(pair).catch((error: unknown) => Promise.reject(limited(error)));
       await perAddress.consume(block).catch((error: unknown) => Promise.reject(limited(error)));
-      if (knownDevice) return;
+      if (knownDevice !== null && (await account.takeDeviceTurn(email, knownDevice))) return false;
       // Last, so that an attempt the address limits refuse uses none of the account's failures; one
       // the account refuses gives the address limits their points back.
       const waitMs = await account.take(email);
       if (waitMs > 0) await Promise.all([perAccount.reward(pair, 1), perAddress.reward(block, 1)]);
       accountWait(waitMs);
+      return true;
     },
-    /** The attempt was right: its pair starts afresh, and the address and the account get their points back. */
-    async succeeded(address: string, email: string, knownDevice = false): Promise<void> {
+    /** The attempt was right: its pair starts afresh, the address gets its point back, and the account too if it `countedOnAccount`. */
+    async succeeded(address: string, email: string, countedOnAccount: boolean): Promise<void> {
       const { pair, block } = keys(address, email);
-      await Promise.all([perAccount.delete(pair), perAddress.reward(block, 1), knownDevice ? null : account.forgive(email)]);
+      await Promise.all([perAccount.delete(pair), perAddress.reward(block, 1), countedOnAccount ? account.forgive(email) : null]);
     },
     knowsDevice: account.knowsDevice,
     rememberDevice: account.rememberDevice,
-    deviceFailed: account.deviceFailed,
   };
 }
 export type LoginLimiter = ReturnType<typeof createLoginLimiter>;

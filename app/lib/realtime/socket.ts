@@ -37,6 +37,15 @@ function endSession(): void {
 /** How often a page waiting to start over under a new role looks whether its work is saved. */
 const UNSAVED_POLL_MS = 300;
 
+/** The page waiting to start over under a new role (see `startOverUnderNewRole`), if it is. */
+let roleChangeWait: ReturnType<typeof setInterval> | null = null;
+
+function stopWaitingForRoleChange(): void {
+  if (roleChangeWait) clearInterval(roleChangeWait);
+  roleChangeWait = null;
+  session.roleChanged = false;
+}
+
 /**
  * The user's role changed: still signed in, but what this page may show and do was decided for the
  * old one, and the server ended the socket it had authorized for it. The page starts over (a reload)
@@ -49,11 +58,11 @@ function startOverUnderNewRole(target: QuorumSocket): void {
   // The server disconnects it right after telling (a disconnect the client does not undo by itself).
   if (target.connected) target.once('disconnect', () => target.connect());
   else target.connect();
-  if (session.roleChanged) return; // changed again: the page is already waiting
+  if (roleChangeWait) return; // changed again: the page is already waiting
   session.roleChanged = true;
-  const timer = setInterval(() => {
+  roleChangeWait = setInterval(() => {
     if (hasUnsavedWork()) return;
-    clearInterval(timer);
+    stopWaitingForRoleChange();
     location.reload();
   }, UNSAVED_POLL_MS);
 }
@@ -82,6 +91,8 @@ export function getSocket(): QuorumSocket {
 
 /** Drops the socket (on sign-out, or when the session ends) so the next user gets a fresh one. */
 export function closeSocket(): void {
+  // Signed out (or the session ended) while waiting to start over under a new role: nothing to wait for.
+  stopWaitingForRoleChange();
   if (!socket) return;
   socket.removeAllListeners();
   socket.disconnect();

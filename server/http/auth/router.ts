@@ -44,22 +44,20 @@ export function authRouter(app: AppContext): Router {
       const address = req.ip ?? 'unknown';
       const cookies = parseCookies(req.headers.cookie ?? '');
       // A browser that signed in to this account before is not held up by others guessing at it.
-      const knownDevice = await app.loginLimiter.knowsDevice(body.email, cookies[deviceCookie]);
+      const deviceToken = cookies[deviceCookie];
+      const knownDevice = deviceToken !== undefined && (await app.loginLimiter.knowsDevice(body.email, deviceToken)) ? deviceToken : null;
       // A locked-out address does not wait for a password check; a sign-in refused as busy is not
       // counted as an attempt: it never got to its password.
-      await app.loginLimiter.assertNotLockedOut(address, body.email, knownDevice);
-      const user = await passwordChecks.run(async () => {
-        await app.loginLimiter.attempt(address, body.email, knownDevice);
+      await app.loginLimiter.assertNotLockedOut(address, body.email, knownDevice !== null);
+      const { user, countedOnAccount } = await passwordChecks.run(async () => {
+        const counted = await app.loginLimiter.attempt(address, body.email, knownDevice);
         const [found] = await app.db.select().from(users).where(sql`lower(${users.email}) = ${body.email}`);
         const valid = await verifyPassword(found && !found.disabledAt ? found.passwordHash : null, body.password);
-        return found && valid ? found : null;
+        return { user: found && valid ? found : null, countedOnAccount: counted };
       });
-      if (!user) {
-        if (knownDevice) await app.loginLimiter.deviceFailed(body.email, cookies[deviceCookie]!);
-        throw errors.invalidCredentials();
-      }
-      await app.loginLimiter.succeeded(address, body.email, knownDevice);
-      const deviceToken = await app.loginLimiter.rememberDevice(body.email, cookies[deviceCookie]);
+      if (!user) throw errors.invalidCredentials();
+      await app.loginLimiter.succeeded(address, body.email, countedOnAccount);
+      const freshDeviceToken = await app.loginLimiter.rememberDevice(body.email, deviceToken);
       // Someone else was signed in on this browser (a shared machine): their session ends here, not
       // at its expiry, and their other tabs' sockets with it. (The same user signing in again keeps
       // the older session: their other tabs go on.)
@@ -72,7 +70,7 @@ export function authRouter(app: AppContext): Router {
       const sessionCookie = serialize(app.config.sessionCookie, created.token, { ...cookieBase, expires: created.expiresAt });
       // A fresh token at every sign-in, kept past sign-out (it names no one: it only lets this browser
       // past the account's waits).
-      const device = deviceToken ? [serialize(deviceCookie, deviceToken, { ...cookieBase, maxAge: app.config.LOGIN_DEVICE_DAYS * 86_400 })] : [];
+      const device = freshDeviceToken ? [serialize(deviceCookie, freshDeviceToken, { ...cookieBase, maxAge: app.config.LOGIN_DEVICE_DAYS * 86_400 })] : [];
       res.setHeader('Set-Cookie', [sessionCookie, ...device]);
       const session = await findSession(app.db, created.token);
       if (!session) throw errors.internal();

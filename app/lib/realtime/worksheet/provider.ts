@@ -218,7 +218,7 @@ export class DocumentProvider {
       const ownClock = Y.getState(this.doc.store, this.doc.clientID);
       if (this.unacked.size > 0 || ownClock > (Y.decodeStateVector(serverStateVector).get(this.doc.clientID) ?? 0)) {
         this.diverged = true;
-        this.divergedBy ??= { code: 'forbidden', message: 'You may no longer edit this worksheet, and your last edits were not saved.' };
+        this.divergedBy ??= { code: 'forbidden', message: 'You may no longer edit this worksheet, and your last edits may not have been saved.' };
       }
       this.unacked.clear();
       return;
