@@ -321,6 +321,23 @@ describe('panel worksheet in Chromium', () => {
     await page.getByTestId('user-menu').waitFor();
     expect(await marked()).toBe(false);
     expect(await page.getByTestId('user-menu').textContent()).toContain('reviewer');
+
+    // A comment being written holds the reload too; once nothing is left unsaved, the page reloads by itself.
+    await page.getByTestId('comment-text').fill('A thought half written');
+    await mark();
+    await db.update(users).set({ role: 'admin' }).where(eq(users.id, reviewer.id));
+    await page.getByTestId('role-changed').waitFor();
+    // Read-only now: the comment cannot be posted, and stays on screen to copy; discarded, nothing is left to wait for.
+    await page.getByTestId('comment-unposted').waitFor();
+    expect(await page.getByTestId('comment-text').inputValue()).toBe('A thought half written');
+    await page.getByTestId('comment-unposted').screenshot({ path: 'test-results/worksheet-comment-unposted.png' });
+    expect(await marked()).toBe(true);
+    const reloadedOnceDone = page.waitForEvent('load');
+    await page.getByTestId('comment-discard').click();
+    await reloadedOnceDone;
+    await page.getByTestId('user-menu').waitFor();
+    expect(await marked()).toBe(false);
+    expect(await page.getByTestId('user-menu').textContent()).toContain('admin');
     await page.context().close();
   });
 });
