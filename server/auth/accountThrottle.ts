@@ -38,6 +38,36 @@ if failures > 0 then redis.call('HSET', KEYS[1], 'failures', failures - 1) end
 return 0
 `;
 
+/**
+ * Remembers a browser (ARGV[1], a token's hash) for an account until Redis's clock passes ARGV[3]
+ * ms from now; forgets the token it replaces (ARGV[2], or '') with its count, those expired, and
+ * the oldest beyond ARGV[4]. KEYS: the account's devices (a sorted set by expiry) and their counts.
+ */
+const REMEMBER_DEVICE = `
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local keepMs = tonumber(ARGV[3])
+if ARGV[2] ~= '' then
+  redis.call('ZREM', KEYS[1], ARGV[2])
+  redis.call('HDEL', KEYS[2], ARGV[2])
+end
+redis.call('ZADD', KEYS[1], now + keepMs, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[4]) + 1))
+redis.call('PEXPIRE', KEYS[1], keepMs)
+return 0
+`;
+
+/** 1 when the account remembers the browser (ARGV[1]) and its time has not run out by Redis's clock. */
+const KNOWS_DEVICE = `
+local expires = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not expires then return 0 end
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+if tonumber(expires) > now then return 1 end
+return 0
+`;
+
 /** The browsers one account remembers at most (the newest ones): a loop of sign-ins cannot grow Redis. */
 const DEVICES_PER_ACCOUNT = 10;
 
@@ -110,8 +140,7 @@ export function createAccountThrottle(redis: Redis, options: AccountThrottleOpti
     /** Whether this browser's device token has signed in to this account within `deviceDays`. */
     async knowsDevice(email: string, token: string | undefined): Promise<boolean> {
       if (!usable(token)) return false;
-      const expires = await redis.zscore(devicesKey(email), hash(token));
-      return expires !== null && Number(expires) > Date.now();
+      return Number(await redis.eval(KNOWS_DEVICE, 1, devicesKey(email), hash(token))) === 1;
     },
     /**
      * This browser signed in to the account: remembers a fresh token for it (forgetting the one it
@@ -121,17 +150,8 @@ export function createAccountThrottle(redis: Redis, options: AccountThrottleOpti
     async rememberDevice(email: string, previous: string | undefined): Promise<string | null> {
       if (options.deviceDays === 0) return null;
       const token = randomBytes(32).toString('base64url');
-      const keepMs = options.deviceDays * 86_400_000;
-      const devices = devicesKey(email);
-      const transaction = redis.multi();
-      if (usable(previous)) transaction.zrem(devices, hash(previous)).hdel(deviceFailuresKey(email), hash(previous));
-      await run(
-        transaction
-          .zadd(devices, Date.now() + keepMs, hash(token))
-          .zremrangebyscore(devices, '-inf', Date.now())
-          .zremrangebyrank(devices, 0, -(DEVICES_PER_ACCOUNT + 1))
-          .pexpire(devices, keepMs),
-      );
+      const keys = [devicesKey(email), deviceFailuresKey(email)];
+      await redis.eval(REMEMBER_DEVICE, 2, ...keys, hash(token), usable(previous) ? hash(previous) : '', options.deviceDays * 86_400_000, DEVICES_PER_ACCOUNT);
       return token;
     },
     /**
