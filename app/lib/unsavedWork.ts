@@ -1,6 +1,6 @@
 /**
  * What the open page holds that the server does not have yet (worksheet edits not acknowledged, a
- * review draft not saved), as the parts of the page that hold it tell. A reload the page did not
+ * review draft not saved, a comment being written), as the parts of the page that hold it tell. A reload the page did not
  * ask for (the user's role changed) waits until there is none.
  */
 const holders = new Set<() => boolean>();
