@@ -1,6 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ChainableCommander, Redis } from 'ioredis';
 
+/** Lua: `now`, Redis's clock in milliseconds (one clock for every server process). */
+const NOW_MS = `local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+`;
+
 /**
  * Takes a turn on one account's failures, atomically in Redis (every process shares it, by Redis's
  * clock). Returns 0 when the attempt may go ahead (counted when ARGV[1] is '1'), or the
@@ -19,9 +24,7 @@ local function delay(failures)
   if failures <= free then return 0 end
   return math.min(maxMs, firstMs * 2 ^ math.min(failures - free - 1, 30))
 end
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-local failures = tonumber(redis.call('HGET', key, 'failures') or '0')
+${NOW_MS}local failures = tonumber(redis.call('HGET', key, 'failures') or '0')
 local last = tonumber(redis.call('HGET', key, 'last') or '0')
 local ready = last + delay(failures)
 if now < ready then return ready - now end
@@ -44,9 +47,7 @@ return 0
  * the oldest beyond ARGV[4]. KEYS: the account's devices (a sorted set by expiry) and their counts.
  */
 const REMEMBER_DEVICE = `
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-local keepMs = tonumber(ARGV[3])
+${NOW_MS}local keepMs = tonumber(ARGV[3])
 if ARGV[2] ~= '' then
   redis.call('ZREM', KEYS[1], ARGV[2])
   redis.call('HDEL', KEYS[2], ARGV[2])
@@ -62,9 +63,7 @@ return 0
 const KNOWS_DEVICE = `
 local expires = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if not expires then return 0 end
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-if tonumber(expires) > now then return 1 end
+${NOW_MS}if tonumber(expires) > now then return 1 end
 return 0
 `;
 
