@@ -15,6 +15,8 @@ import { courses, users } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import { createQueues } from '../queues/queues.ts';
 import { silentNotifier } from '../realtime/notifier.ts';
+import { demoWorksheetEdits, seedDemoWorksheet } from './demoWorksheet.ts';
+import { worksheetDocumentId } from '../../shared/realtime/documents.ts';
 
 /** The course whose evaluation the demo starts in deliberation, and its panel. */
 export const demoDeliberation = {
@@ -59,7 +61,7 @@ const actorOf = (user: typeof users.$inferSelect): Actor => ({ id: user.id, role
 /**
  * Takes the demo's calculus course to deliberation through the same commands the console uses
  * (evaluation opened, panel seated, every independent review submitted; all audited), so a fresh
- * demo has a live worksheet to open at once. Call after `seedDemo` on the database it seeded.
+ * demo has a live worksheet to open at once, with the panel's deliberation under way in it. Call after `seedDemo` on the database it seeded.
  */
 export async function seedDemoDeliberation(app: AppContext): Promise<string> {
   const emails = [demoDeliberation.coordinator, ...demoDeliberation.panel.map((seat) => seat.email)];
@@ -69,7 +71,7 @@ export async function seedDemoDeliberation(app: AppContext): Promise<string> {
     if (!user) throw new Error(`demo user ${email} is missing`);
     return user;
   };
-  const [course] = await app.db.select({ id: courses.id }).from(courses).where(eq(courses.code, demoDeliberation.courseCode));
+  const [course] = await app.db.select({ id: courses.id, learningOutcomes: courses.learningOutcomes }).from(courses).where(eq(courses.code, demoDeliberation.courseCode));
   if (!course) throw new Error(`demo course ${demoDeliberation.courseCode} is missing`);
 
   const coordinator = actorOf(person(demoDeliberation.coordinator));
@@ -82,6 +84,10 @@ export async function seedDemoDeliberation(app: AppContext): Promise<string> {
   // The last submission moves the evaluation to deliberation (the workflow's own step).
   for (const seat of demoDeliberation.panel) {
     await submitReview(app, actorOf(person(seat.email)), { evaluationId: evaluation.id, review: review(seat) });
+  }
+  const [chair, expert, member] = demoDeliberation.panel.map((seat) => person(seat.email));
+  if (chair && expert && member) {
+    await seedDemoWorksheet(app.db, worksheetDocumentId(evaluation.id), demoWorksheetEdits({ outcomes: course.learningOutcomes.map((outcome) => outcome.text) }, { chair, expert, member }));
   }
   return evaluation.id;
 }

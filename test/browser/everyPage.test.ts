@@ -197,9 +197,12 @@ describe('every page', () => {
     await page.locator('[data-testid="save-status"][data-status="saved"]').waitFor();
     await page.getByTestId('comment-text').fill('Is week 6 (discretization) at the level of a first course?');
     await page.getByTestId('comment-add').click();
-    await page.getByTestId('comment-thread').waitFor();
-    await page.getByTestId('add-course-outcomes').click();
-    await page.getByTestId('outcome-row').first().waitFor();
+    await page.getByTestId('comment-thread').filter({ hasText: 'Is week 6 (discretization)' }).waitFor();
+    // The demo's deliberation has mapped the outcomes and resolved a thread: show it, and a blank row.
+    await page.getByTestId('show-resolved').check();
+    await page.getByTestId('comment-thread').filter({ hasText: 'Are the challenge problems required to pass?' }).waitFor();
+    await page.getByTestId('add-outcome').click();
+    await expect.poll(() => page.getByTestId('outcome-row').count()).toBe(4);
     await page.locator('[data-testid="save-status"][data-status="saved"]').waitFor();
     results.push(await axeViolations(page, 'worksheet-with-thread-and-outcomes'));
 

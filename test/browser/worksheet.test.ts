@@ -67,8 +67,18 @@ describe('panel worksheet in Chromium', () => {
 
     // Structured parts travel the same way: an outcome row and a comment thread.
     await ada.getByTestId('add-course-outcomes').click();
-    await ada.getByTestId('outcome-row').first().getByLabel('Evidence').fill('Proctored final exam');
+    const evidence = ada.getByTestId('outcome-row').first().getByLabel('Evidence');
+    await evidence.fill('Proctored final exam');
     await expect.poll(() => ben.getByTestId('outcome-row').first().getByLabel('Evidence').inputValue()).toBe('Proctored final exam');
+    // An outcome's fields wrap to show it whole but stay one line: Enter adds nothing, a pasted line break is a space.
+    await evidence.press('End');
+    await evidence.press('Enter');
+    await evidence.evaluate((field: HTMLTextAreaElement) => {
+      field.setRangeText('\nsections 1–3', field.value.length, field.value.length, 'end');
+      field.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertFromPaste' }));
+    });
+    await expect.poll(() => ben.getByTestId('outcome-row').first().getByLabel('Evidence').inputValue()).toBe('Proctored final exam sections 1–3');
+    expect(await evidence.inputValue()).toBe('Proctored final exam sections 1–3');
     await ben.getByTestId('comment-text').fill('Is one week enough for this topic?');
     await ben.getByTestId('comment-add').click();
     await ada.getByTestId('comment-thread').waitFor();
