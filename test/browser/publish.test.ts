@@ -116,4 +116,38 @@ describe('motion → votes → finalize → publish → public registry, in Chro
     expect(await registrar.getByTestId('sign-in-link').count()).toBe(1);
     await registrarContext.close();
   }, 180_000);
+
+  it('fills a motion in from a worksheet whose draft is partial, saying which parts the form kept', async () => {
+    const db = stack.database.db;
+    const course = await buildCourse(db, { title: 'Bioelectricity: A Quantitative Approach' });
+    const [coordinatorUser, chairUser, memberUser] = await Promise.all([
+      buildUser(db, { role: 'coordinator' }),
+      buildUser(db, { role: 'reviewer', name: 'Chair' }),
+      buildUser(db, { role: 'reviewer', name: 'Member' }),
+    ]);
+    const evaluation = await buildDeliberation(db, { courseId: course.id, createdBy: coordinatorUser.id, reviewerIds: [chairUser.id, memberUser.id] });
+    const chair = await signInPage(browser, stack.url, chairUser.email, TEST_PASSWORD);
+    const path = `/evaluations/${evaluation.id}`;
+
+    // The panel has settled the subject and the summary, not the hours or the level.
+    await chair.goto(`${path}/worksheet`);
+    await chair.locator('[data-testid="save-status"][data-status="saved"]').waitFor(LIVE);
+    await chair.getByTestId('draft-subject').fill('Biomedical Engineering');
+    await chair.getByTestId('draft-summary').fill('Membrane biophysics.');
+    await chair.locator('[data-testid="save-status"][data-status="saved"]').waitFor(LIVE);
+
+    await chair.goto(path);
+    await chair.getByTestId('line-hours').fill('4.5');
+    await chair.getByTestId('motion-from-worksheet').click();
+    const note = chair.getByTestId('motion-fill-note');
+    await note.waitFor(LIVE);
+    expect(await note.textContent()).toBe(
+      "Filled in from the saved worksheet: the credit line's subject, the summary. The worksheet sets no semester hours (4.5 is the form's), " +
+        'no level (lower-division baccalaureate/associate degree is the form\'s). Check it before you put the motion.',
+    );
+    expect(await chair.getByTestId('line-hours').inputValue()).toBe('4.5');
+    expect(await chair.getByTestId('line-subject').inputValue()).toBe('Biomedical Engineering');
+    expect(await chair.getByTestId('motion-summary').inputValue()).toBe('Membrane biophysics.');
+    await chair.context().close();
+  }, 120_000);
 });
