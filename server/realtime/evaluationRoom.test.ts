@@ -338,6 +338,35 @@ describe('a client that was offline', () => {
     expect(wire.map((packet) => packet.type)).toEqual([CONNECT_ERROR_PACKET]);
   });
 
+  it('comes back as a fresh connection, told to start over, when its user\'s role changed while it was away', async () => {
+    const panel = await panelInDeliberation(stack);
+    const id = panel.evaluationId;
+    const away = await watcher(panel.coordinator);
+    expect(await away.watch(id)).toMatchObject({ ok: true });
+    expect(await away.socket.emitWithAck('dashboard.watch', {})).toMatchObject({ ok: true });
+    expect((await decisionPost(panel.panelists[0]!, id, '/motions', sampleMotion())).status).toBe(201);
+    await away.waitFor(2);
+    const { _pid: pid, _lastOffset: offset } = away.socket as unknown as { _pid: string; _lastOffset: string };
+    await away.dropConnection();
+    await savedForRecovery(pid);
+
+    // Demoted to reviewer while away (rooms rechecked on restoring were judged for the coordinator
+    // it was: the dashboard's and this evaluation's), and events of both rooms missed meanwhile.
+    const coordinatorId = (await panel.coordinator.get<{ user: { id: string } }>('/api/auth/session')).body.user.id;
+    await stack.database.db.update(users).set({ role: 'reviewer' }).where(eq(users.id, coordinatorId));
+    stack.server.app.notify.evaluationChanged(id, 'voting');
+
+    const back = offerRecovery(panel.coordinator.cookie, pid, offset);
+    const heard: unknown[][] = [];
+    back.socket.onAny((...args: unknown[]) => heard.push(args));
+    const disconnected = new Promise<string>((resolve) => back.socket.once('disconnect', resolve));
+    expect(await back.outcome).toBe('connected');
+    // Told to start over (the page was loaded for a coordinator) and let go, with none of what it missed.
+    expect(await disconnected).toBe('io server disconnect');
+    expect(heard).toEqual([['session.ended', { reason: 'role_changed' }]]);
+    expect(back.wire.filter((packet) => packet.type === EVENT_PACKET).map((packet) => (packet.data as unknown[])[0])).toEqual(['session.ended']);
+  });
+
   it('comes back under a new sign-in of the same user with what it missed, but not the old session\'s end', async () => {
     const { panel, motionId, id, pid, offset, memberSocketId } = await memberAway();
     // Signed out in another tab (the old session's sockets are told), then signed in again there.

@@ -75,16 +75,19 @@ export function recheckRestoredSessions<Nsp, A extends RestoresSessions>(
  * Settles a recovered socket once its cookie has been checked (call from the auth middleware,
  * before joining the `own` rooms, with the data the restore gave the socket). If the cookie now
  * belongs to someone else (signed out and in as another user in the same browser, or a session id
- * replayed by another client), the socket keeps none of its restored rooms and gets none of the
- * events its session missed: it starts as a fresh connection of the new user, who watches what
- * they may see again. The same user keeps them, except the user and session rooms of an older
- * session, and gets the missed events once every middleware has let the connection through (but
- * not an older session's end).
+ * replayed by another client), or to the same user under another role (changed while it was away:
+ * its rooms were joined, and rechecked on restoring, for the old one, the dashboard's among them),
+ * the socket keeps none of its restored rooms and gets none of the events its session missed: it
+ * starts as a fresh connection of the user as they are now, who watches what they may see again.
+ * The same user keeps them, except the user and session rooms of an older session, and gets the
+ * missed events once every middleware has let the connection through (but not an older session's
+ * end). `roleChanged`: the page behind it was loaded under the old role, and must start over.
  */
-export function settleRestoredSession(socket: Socket, restoredData: unknown, userId: string, own: readonly string[]): void {
-  if (!socket.recovered) return;
+export function settleRestoredSession(socket: Socket, restoredData: unknown, user: Pick<SessionUser, 'id' | 'role'>, own: readonly string[]): { roleChanged: boolean } {
+  if (!socket.recovered) return { roleChanged: false };
   const restored = restoredData as Partial<RestoredSocketData> | null;
-  const sameUser = restored?.session?.user.id === userId;
+  const roleChanged = restored?.session?.user.id === user.id && restored.session.user.role !== user.role;
+  const sameUser = restored?.session?.user.id === user.id && !roleChanged;
   for (const room of [...socket.rooms]) {
     if (room === socket.id || own.includes(room)) continue;
     const identityRoom = room.startsWith(rooms.user('')) || room.startsWith(rooms.session(''));
@@ -94,6 +97,7 @@ export function settleRestoredSession(socket: Socket, restoredData: unknown, use
   // one (the same user signed in again), and the page would sign out on hearing it.
   const missed = (restored?.heldMissedPackets ?? []).filter(([event]) => event !== 'session.ended');
   if (sameUser && missed.length > 0) replays.set(socket, missed);
+  return { roleChanged };
 }
 
 /**

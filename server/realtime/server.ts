@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import type { AppContext } from '../context.ts';
 import { enqueueDocumentCompaction } from '../queues/queues.ts';
-import { socketAuth } from './auth.ts';
+import { endIfRoleChanged, socketAuth } from './auth.ts';
 import { DocumentHub } from './documents/hub.ts';
 import { limitConnectionsPerUser } from './documents/limits.ts';
 import { createDocumentRelay, type DocumentRelay } from './documents/relay.ts';
@@ -62,7 +62,9 @@ export function attachRealtime(
   io.use(socketAuth(app));
   io.use(limitConnectionsPerUser(app.config));
   io.use(replayMissedEvents);
-  io.on('connection', (socket) => registerSocketHandlers(app, socket));
+  io.on('connection', (socket) => {
+    if (!endIfRoleChanged(io, socket)) registerSocketHandlers(app, socket);
+  });
   app.notify = createNotifier(io);
   // The adapter's client publishes relays too: with no retry limit, what is sent while Redis is away goes once it is back.
   const relay = createDocumentRelay({ publisher: adapterClient, channel: `${prefix}:documents`, logger: app.logger });

@@ -67,6 +67,40 @@ describe('the periodic socket re-check', () => {
     expect(staying.socket.connected).toBe(true);
   });
 
+  it('ends a connection made for a page loaded under a role its user no longer has (the role changed while the page was offline)', async () => {
+    const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 1 });
+    await stack.database.db.update(users).set({ role: 'reviewer' }).where(eq(users.id, panel.coordinator.user.id));
+    const connectAs = (auth: Record<string, unknown>) => {
+      const socket = io(stack.url, { transports: ['websocket'], extraHeaders: { cookie: panel.coordinator.cookie }, auth, reconnection: false });
+      sockets.push(socket);
+      const heard: [string, unknown][] = [];
+      socket.onAny((event: string, payload: unknown) => heard.push([event, payload]));
+      const outcome = new Promise<'connected' | Error>((resolve) => {
+        socket.once('connect', () => resolve('connected'));
+        socket.once('connect_error', resolve);
+      });
+      const disconnected = new Promise<string>((resolve) => socket.once('disconnect', (reason) => resolve(reason)));
+      return { socket, heard, outcome, disconnected };
+    };
+
+    // The page believes its user a coordinator: told to start over, and let go.
+    const stale = connectAs({ pageRole: 'coordinator' });
+    expect(await stale.outcome).toBe('connected');
+    expect(await stale.disconnected).toBe('io server disconnect');
+    expect(stale.heard).toEqual([['session.ended', { reason: 'role_changed' }]]);
+    // A page loaded under the role they have now, or one that names none (told already), stays.
+    for (const auth of [{ pageRole: 'reviewer' }, {}]) {
+      const current = connectAs(auth);
+      expect(await current.outcome).toBe('connected');
+      expect(await emitAck(current.socket as DocumentSocket, 'evaluation.unwatch', { evaluationId: panel.evaluation.id })).toMatchObject({ ok: true });
+      expect(current.socket.connected).toBe(true);
+      expect(current.heard).toEqual([]);
+    }
+    // A handshake naming no role the console has is refused, as malformed.
+    const malformed = connectAs({ pageRole: 'superuser' });
+    expect(await malformed.outcome).toMatchObject({ message: 'validation_failed', data: { code: 'validation_failed' } });
+  });
+
   it('takes a socket out of an evaluation room its user may no longer read, even when the change was made behind the commands\' back', async () => {
     const panel = await buildPanel(stack.database.db, stack.url, { reviewers: 2 });
     const [removed, seated] = panel.reviewers;

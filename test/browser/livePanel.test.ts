@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import { evaluations } from '../../server/db/schema.ts';
+import { evaluations, panelSeats, users } from '../../server/db/schema.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { decisionPost, sampleMotion } from '../support/decisions.ts';
@@ -163,5 +163,52 @@ describe('an evaluation followed live by a panelist and an observer, in Chromium
       stack.server.app.notify.evaluationChanged(evaluation.id, 'voting');
       return page.getByTestId('evaluation-status').first().getAttribute('data-status');
     }, LIVE).toBe('voting');
+  }, 120_000);
+
+  it('shows a panelist whose seat went while the page was offline that the evaluation is closed to them', async () => {
+    const db = stack.database.db;
+    const course = await buildCourse(db);
+    const [coordinatorUser, keptUser, removedUser] = await Promise.all([
+      buildUser(db, { role: 'coordinator' }),
+      buildUser(db, { role: 'reviewer' }),
+      buildUser(db, { role: 'reviewer' }),
+    ]);
+    const evaluation = await buildDeliberation(db, { courseId: course.id, createdBy: coordinatorUser.id, reviewerIds: [keptUser.id, removedUser.id] });
+    const page = await signInPage(browser, stack.url, removedUser.email, TEST_PASSWORD);
+    await page.goto(`/evaluations/${evaluation.id}`);
+    await statusIs(page, 'deliberation');
+
+    // Unseated while offline, behind the commands' back: no word reaches the page but its next watch's refusal.
+    await page.context().setOffline(true);
+    await page.waitForFunction(() => !navigator.onLine);
+    await db.update(panelSeats).set({ removedAt: new Date() }).where(eq(panelSeats.reviewerId, removedUser.id));
+    await page.context().setOffline(false);
+    const alert = page.getByTestId('evaluation-error');
+    await alert.waitFor(LIVE);
+    expect(await alert.textContent()).toBe('You may not see this evaluation.');
+    // The page as a whole says so, in place of what it showed (its parts' own errors went with them).
+    await expect.poll(() => page.getByRole('alert').count()).toBe(1);
+    expect(await page.getByTestId('evaluation-status').count()).toBe(0);
+  }, 120_000);
+
+  it('starts over under the new role when the role changed while the page was offline', async () => {
+    const db = stack.database.db;
+    const coordinatorUser = await buildUser(db, { role: 'coordinator' });
+    const page = await signInPage(browser, stack.url, coordinatorUser.email, TEST_PASSWORD);
+    await page.goto('/');
+    await page.locator('.live--on').waitFor(LIVE);
+    await page.evaluate(() => Object.assign(window, { loadedAsCoordinator: true }));
+
+    // Demoted while offline: the re-check's word cannot reach the page, so its next connection says
+    // which role it was loaded under, and the server has it start over.
+    await page.context().setOffline(true);
+    await page.waitForFunction(() => !navigator.onLine);
+    await db.update(users).set({ role: 'reviewer' }).where(eq(users.id, coordinatorUser.id));
+    await page.context().setOffline(false);
+    await page.waitForFunction(() => !('loadedAsCoordinator' in window), undefined, LIVE);
+    // Reloaded as a reviewer: no coordinator's live dashboard stream any more.
+    await page.getByRole('heading', { name: 'Evaluations' }).waitFor(LIVE);
+    expect(await page.locator('header').first().textContent()).toMatch(/reviewer · /i);
+    expect(await page.locator('.live').count()).toBe(0);
   }, 120_000);
 });

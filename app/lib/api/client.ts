@@ -16,6 +16,15 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Whether `caught` is the server's answer that this may not be read (signed out, no longer allowed,
+ * gone), rather than a failure to get one: a page drops what it shows for such an answer, and keeps
+ * it, saying the refresh failed, for anything else.
+ */
+export function isRefusal(caught: unknown): caught is ApiError {
+  return caught instanceof ApiError && [401, 403, 404].includes(caught.status);
+}
+
 type QueryValue = string | number | null | undefined;
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

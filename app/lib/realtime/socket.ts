@@ -3,6 +3,8 @@ import { resolve } from '$app/paths';
 import { io, type Socket } from 'socket.io-client';
 import { isTransient, type ErrorBody } from '$shared/errors.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '$shared/realtime/events.ts';
+import type { SocketHandshake } from '$shared/realtime/handshake.ts';
+import type { Role } from '$shared/roles.ts';
 import { session } from '$lib/session.svelte.ts';
 import { hasUnsavedWork } from '$lib/unsavedWork.ts';
 
@@ -54,6 +56,8 @@ function stopWaitingForRoleChange(): void {
  * then the layout says so (what the new role may not save stays on screen, refused, to be copied).
  */
 function startOverUnderNewRole(target: QuorumSocket): void {
+  // Told: its connections from here on are the new role's (to save what it holds), not a page's to end again.
+  pageRole = undefined;
   if (!hasUnsavedWork()) return location.reload();
   // The server disconnects it right after telling (a disconnect the client does not undo by itself).
   if (target.connected) target.once('disconnect', () => target.connect());
@@ -67,10 +71,19 @@ function startOverUnderNewRole(target: QuorumSocket): void {
   }, UNSAVED_POLL_MS);
 }
 
+/**
+ * The role this page was loaded under, told to the server at every connect: a connection made after
+ * the user's role changed (while the page was offline, so it missed the word) is ended with
+ * `role_changed`, and the page starts over.
+ */
+let pageRole: Role | undefined;
+
 /** The one socket of this tab, created on first use; it authenticates with the session cookie. */
 export function getSocket(): QuorumSocket {
   if (socket) return socket;
-  const created: QuorumSocket = io({ path: '/socket.io', withCredentials: true });
+  pageRole = session.user?.role;
+  const handshake = (): SocketHandshake => (pageRole ? { pageRole } : {});
+  const created: QuorumSocket = io({ path: '/socket.io', withCredentials: true, auth: (callback) => callback(handshake()) });
   created.on('session.ended', ({ reason }) => (reason === 'role_changed' ? startOverUnderNewRole(created) : endSession()));
   let retryMs = RECONNECT_MS.first;
   created.on('connect', () => (retryMs = RECONNECT_MS.first));
@@ -168,7 +181,9 @@ export type EvaluationEvent = { [E in ServerEvent]: ServerPayload<E> extends { e
 /**
  * Keeps a view of one evaluation live: watches its room (refreshing after every (re)join, which is
  * the catch-up path after being offline) and refreshes on each listed event about it; `onEvent`
- * hears which one. Returns the function that stops it.
+ * hears which one. A watch refused for good (access ended while the page was offline, so it missed
+ * `access.revoked`) refreshes too: the view's refetch meets the same refusal and shows it. Returns
+ * the function that stops it.
  */
 export function followEvaluation(
   evaluationId: string,
@@ -183,7 +198,11 @@ export function followEvaluation(
       onEvent?.(name);
     }),
   );
-  stops.push(watchEvaluation(evaluationId, refresh));
+  stops.push(
+    watchEvaluation(evaluationId, refresh, (error) => {
+      if (!isTransient(error.code)) refresh();
+    }),
+  );
   return () => stops.forEach((stop) => stop());
 }
 

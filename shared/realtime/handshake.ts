@@ -1,0 +1,13 @@
+import { z } from 'zod';
+import { roleSchema } from '../roles.ts';
+
+/**
+ * What a page tells the server as its socket connects (Socket.IO's `auth`, sent at every connect;
+ * the client adds its own recovery fields, `pid` and `offset`, which pass through): the role it was
+ * loaded under, so that a connection made after the user's role changed (while the page was
+ * offline) starts the page over, as the server's periodic re-check does for a connected one.
+ */
+export const socketHandshakeSchema = z.looseObject({
+  pageRole: roleSchema.optional(),
+});
+export type SocketHandshake = z.infer<typeof socketHandshakeSchema>;
