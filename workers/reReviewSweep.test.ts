@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { addDays, todayIso } from '../shared/domain/recommendationDates.ts';
 import type { DecisionView } from '../shared/schemas/decision.ts';
 import { jobKinds, queueNames } from '../shared/schemas/jobs.ts';
@@ -63,6 +63,37 @@ describe('re-review sweep', () => {
       .from(auditEvents)
       .where(and(eq(auditEvents.subjectId, due.evaluationId), eq(auditEvents.action, 'evaluation.flag_re_review')));
     expect(audit).toMatchObject({ actorId: null, before: { status: 'published' }, after: { status: 're_review_due', reReviewDueOn: addDays(today, -90) } });
+  });
+
+  it('has what it moved told live even when it fails further on', async () => {
+    const today = todayIso();
+    const first = await publishValidUntil(addDays(today, 5));
+    const failing = await publishValidUntil(addDays(today, 6));
+    const sockets: Socket[] = [];
+    const dashboard = await openSocket(stack, first.coordinator, sockets);
+    expect(await dashboard.emitWithAck('dashboard.watch', {})).toMatchObject({ ok: true });
+    const changes: string[] = [];
+    dashboard.on('evaluation.changed', (event: { evaluationId: string }) => changes.push(event.evaluationId));
+    // The second evaluation due (the sweep takes the soonest first) cannot be moved.
+    await stack.database.db.execute(
+      sql.raw(`create function refuse_flag() returns trigger language plpgsql as $$ begin
+        if new.id = '${failing.evaluationId}' and new.status = 're_review_due' then raise exception 'refused for the test'; end if;
+        return new; end $$;
+        create trigger refuse_flag before update on evaluations for each row execute function refuse_flag();`),
+    );
+    const queue = new Queue(queueNames.recommendations, { connection: { url: stack.redis.url }, prefix: stack.queuePrefix });
+    try {
+      const job = await queue.add(jobKinds.reReviewSweep, {});
+      await eventually(async () => (await job.getState()) === 'failed' || undefined);
+      expect(await statusOf(first.evaluationId)).toBe('re_review_due');
+      expect(await statusOf(failing.evaluationId)).toBe('published');
+      await eventually(() => changes.includes(first.evaluationId) || undefined);
+      expect(changes).not.toContain(failing.evaluationId);
+    } finally {
+      await stack.database.db.execute(sql.raw('drop trigger refuse_flag on evaluations; drop function refuse_flag();'));
+      await queue.close();
+      sockets.forEach((socket) => socket.disconnect());
+    }
   });
 
   it('moves nothing early or twice, and skips revoked recommendations', async () => {

@@ -15,10 +15,14 @@ export const reReviewSweepJob = defineJob({
   kind: jobKinds.reReviewSweep,
   queue: queueNames.recommendations,
   schema: reReviewSweepPayloadSchema,
-  // Worker processes have no sockets: the job's result lists what moved, and every server process
-  // hears it through BullMQ's queue events and pushes the new statuses (server/realtime/jobEvents.ts).
-  process: async (_payload, _job, { db, logger }): Promise<ReReviewSweepResult> => {
-    const flagged = await flagDueReReviews({ db, notify: silentNotifier });
+  // Worker processes have no sockets: each evaluation moved is reported as the job's progress once
+  // committed, and every server process hears it through BullMQ's queue events and pushes the new
+  // status (server/realtime/jobEvents.ts), so a sweep that fails further on still has those told.
+  process: async (_payload, job, { db, logger }): Promise<ReReviewSweepResult> => {
+    const report = async (evaluationId: string) => {
+      await job.updateProgress({ flagged: [evaluationId] } satisfies ReReviewSweepResult);
+    };
+    const flagged = await flagDueReReviews({ db, notify: silentNotifier }, undefined, report);
     if (flagged.length > 0) logger.info({ flagged }, 're-reviews flagged');
     return { flagged };
   },

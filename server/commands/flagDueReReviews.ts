@@ -1,4 +1,4 @@
-import { and, eq, exists, isNull, lte, not } from 'drizzle-orm';
+import { and, asc, eq, exists, isNull, lte, not } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { addDays, RE_REVIEW_LEAD_DAYS, reReviewDueOn, todayIso } from '../../shared/domain/recommendationDates.ts';
 import type { Database } from '../db/client.ts';
@@ -12,9 +12,15 @@ const successor = alias(recommendations, 'successor');
 /**
  * Flags re-reviews as the system: every published evaluation whose current (unrevoked, unsuperseded)
  * recommendation is within 120 days of valid-until moves to re_review_due. Idempotent: a flagged
- * evaluation is no longer published, so a repeat finds nothing. Returns the evaluations it moved.
+ * evaluation is no longer published, so a repeat finds nothing. Each moves in its own transaction,
+ * soonest due first; `onFlagged` hears each one once committed (a failure further on leaves those
+ * moved, and told). Returns the evaluations it moved.
  */
-export async function flagDueReReviews(context: { db: Database; notify: Notifier }, today = todayIso()): Promise<string[]> {
+export async function flagDueReReviews(
+  context: { db: Database; notify: Notifier },
+  today = todayIso(),
+  onFlagged: (evaluationId: string) => void | Promise<void> = () => {},
+): Promise<string[]> {
   const due = await context.db
     .select({ evaluationId: evaluations.id, validUntil: recommendations.validUntil })
     .from(evaluations)
@@ -27,7 +33,8 @@ export async function flagDueReReviews(context: { db: Database; notify: Notifier
         isNull(recommendationRevocations.id),
         not(exists(context.db.select({ id: successor.id }).from(successor).where(eq(successor.supersedesId, recommendations.id)))),
       ),
-    );
+    )
+    .orderBy(asc(recommendations.validUntil), asc(evaluations.id));
   const flagged: string[] = [];
   for (const candidate of due) {
     const effects: (() => void | Promise<void>)[] = [];
@@ -45,7 +52,9 @@ export async function flagDueReReviews(context: { db: Database; notify: Notifier
       return true;
     });
     for (const effect of effects) await effect();
-    if (moved) flagged.push(candidate.evaluationId);
+    if (!moved) continue;
+    flagged.push(candidate.evaluationId);
+    await onFlagged(candidate.evaluationId);
   }
   return flagged;
 }

@@ -33,9 +33,11 @@ export function relayJobEvents(app: AppContext, redisUrl: string, prefix = 'quor
   }
 
   const recommendationJobs = listen(queueNames.recommendations);
-  recommendationJobs.on('completed', ({ jobId, returnvalue }: { jobId: string; returnvalue: unknown }) => {
-    // Only the sweep's result has this shape; other jobs on the queue are not status changes.
-    const result = reReviewSweepResultSchema.safeParse(typeof returnvalue === 'string' ? parseJson(returnvalue) : returnvalue);
+  // The re-review sweep reports each evaluation it moved as progress, once committed (not in its
+  // result: a sweep that fails further on would leave those untold).
+  recommendationJobs.on('progress', ({ jobId, data }: { jobId: string; data: unknown }) => {
+    // Only the sweep's progress has this shape; other jobs on the queue are not status changes.
+    const result = reReviewSweepResultSchema.safeParse(typeof data === 'string' ? parseJson(data) : data);
     if (!result.success || result.data.flagged.length === 0) return;
     void (async () => {
       try {
