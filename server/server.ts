@@ -103,8 +103,10 @@ export async function startServer(
       // Each step is bounded: a shutdown must finish even when Redis or the database is gone.
       // Queued document updates are stored (and acked) before the sockets go.
       relay.close();
-      await bounded(app.documents?.close() ?? Promise.resolve(), logger, 'documents');
-      await bounded(relay.farewell(), logger, 'document relay farewell');
+      const stored = await bounded(app.documents?.close() ?? Promise.resolve(), logger, 'documents');
+      // A goodbye tells the others that everything this process stored has been relayed: not so
+      // while an insert may still commit after it (then they catch up, as after a crash).
+      if (stored) await bounded(relay.farewell(), logger, 'document relay farewell');
       await bounded(io.close(), logger, 'socket.io');
       httpServer.closeAllConnections();
       await bounded(jobEvents.close(), logger, 'queue events');
@@ -116,10 +118,12 @@ export async function startServer(
   };
 }
 
-async function bounded(work: Promise<unknown>, logger: Logger, what: string, ms = 3_000): Promise<void> {
+/** Waits for `work` for at most `ms`; true when it finished (a timeout or failure is logged). */
+async function bounded(work: Promise<unknown>, logger: Logger, what: string, ms = 3_000): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
   const outcome = await Promise.race([work.then(() => 'done' as const, () => 'failed' as const), timeout]);
   clearTimeout(timer);
   if (outcome !== 'done') logger.warn({ what, outcome }, 'shutdown step did not finish cleanly');
+  return outcome === 'done';
 }

@@ -1,3 +1,4 @@
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -145,5 +146,53 @@ describe('document relay between server processes', () => {
     expect(await whileDown).not.toBe('ready');
     await eventually(() => watcher.missed === settled + 1);
     expect(watcher.heard).toEqual([]);
+  });
+
+  it('subscribes again when it stops hearing even itself (a connection that died without closing), and catches up', async () => {
+    // A process whose connections to Redis go through a proxy that can black-hole one of them:
+    // nothing passes either way, and nothing closes, as when a host vanishes from the network.
+    const upstream = new URL(redis.url);
+    const links: { client: Socket; server: Socket }[] = [];
+    const proxy = createServer((client) => {
+      const server = connect(Number(upstream.port), upstream.hostname);
+      client.pipe(server).pipe(client);
+      const drop = () => {
+        client.destroy();
+        server.destroy();
+      };
+      client.on('error', drop);
+      server.on('error', drop);
+      links.push({ client, server });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const watcher = processOn('relay-f', 600_000);
+      const publisher = new Redis(`redis://127.0.0.1:${(proxy.address() as AddressInfo).port}`, { maxRetriesPerRequest: null });
+      clients.push(publisher);
+      const relay = createDocumentRelay({ publisher, channel: 'relay-f', logger: createLogger('test', 'silent'), heartbeatMs: HEARTBEAT_MS, peerSilenceMs: SILENCE_MS });
+      relays.push(relay);
+      const deaf = { missed: 0, heard: [] as DocumentRelayMessage[] };
+      await relay.listen({ message: (message) => deaf.heard.push(message), missed: () => deaf.missed++ });
+      expect(links).toHaveLength(2); // the publisher's, then the subscriber's
+      const settled = deaf.missed;
+
+      const subscription = links[1]!;
+      subscription.client.unpipe();
+      subscription.server.unpipe();
+      subscription.client.pause();
+      subscription.server.pause();
+      watcher.relay.send({ type: 'recheck', evaluationId });
+      // Its own heartbeats stop coming back: it connects again, subscribes, and catches up.
+      await eventually(() => (deaf.missed > settled && links.length === 3) || undefined);
+      expect(deaf.heard).toEqual([]);
+      watcher.relay.send({ type: 'recheck', evaluationId });
+      await eventually(() => deaf.heard.length === 1 || undefined);
+    } finally {
+      for (const { client, server } of links) {
+        client.destroy();
+        server.destroy();
+      }
+      proxy.close();
+    }
   });
 });

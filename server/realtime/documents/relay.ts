@@ -79,6 +79,13 @@ export function createDocumentRelay(options: DocumentRelayOptions): DocumentRela
   let heartbeat: NodeJS.Timeout | null = null;
   /** A stored update or re-check could not be relayed (Redis refused it): the next heartbeat says so. */
   let lost = false;
+  // This process hears its own heartbeats too (and skips them): when Redis keeps taking them and
+  // they stop coming back, the subscription is deaf (its connection died without closing, which the
+  // subscriber, never sending, would not notice for the kernel's two hours), and every peer would
+  // look silent at once, then be forgotten. When the subscription was last known to hear, and when
+  // Redis last took a heartbeat: set when subscribed.
+  let heardSelfAt: number | null = null;
+  let saidAt = 0;
   const publish = (message: DocumentRelayMessage) => {
     const wire = 'update' in message ? { ...message, update: toWire(message.update) } : message;
     publisher.publish(channel, prefix + JSON.stringify(wire)).catch((error: unknown) => {
@@ -91,7 +98,10 @@ export function createDocumentRelay(options: DocumentRelayOptions): DocumentRela
     const telling = lost;
     lost = false;
     return publisher.publish(channel, prefix + JSON.stringify(telling ? { type: 'alive', lost: true } : { type: 'alive' })).then(
-      () => true,
+      () => {
+        saidAt = performance.now();
+        return true;
+      },
       () => {
         if (telling) lost = true;
         return false;
@@ -111,7 +121,7 @@ export function createDocumentRelay(options: DocumentRelayOptions): DocumentRela
       let announce: () => void = () => {};
       const announced = new Promise<void>((resolve) => (announce = resolve));
       subscriber.on('message', (_channel: string, raw: string) => {
-        if (raw.startsWith(prefix)) return;
+        if (raw.startsWith(prefix)) return void (heardSelfAt = performance.now());
         const sender = raw.slice(0, raw.indexOf(' '));
         peers.set(sender, performance.now());
         const read = readRelay(raw);
@@ -133,6 +143,7 @@ export function createDocumentRelay(options: DocumentRelayOptions): DocumentRela
       subscriber.on('ready', () => {
         subscriber.subscribe(channel).then(
           () => {
+            heardSelfAt = performance.now();
             // Known to the others at once, not at the next heartbeat.
             void sayAlive().then((said) => said && announce());
             handlers.missed();
@@ -146,6 +157,13 @@ export function createDocumentRelay(options: DocumentRelayOptions): DocumentRela
       heartbeat = setInterval(() => {
         if (publisher.status === 'ready') void sayAlive();
         const now = performance.now();
+        if (heardSelfAt !== null && subscriber.status === 'ready' && saidAt - heardSelfAt > peerSilenceMs) {
+          logger.warn({ silentForMs: Math.round(now - heardSelfAt) }, 'document relay hears nothing, not even itself: subscribing again');
+          heardSelfAt = null;
+          // Connects again, which subscribes again and catches up from storage (the 'ready' handler).
+          subscriber.disconnect(true);
+          return;
+        }
         let silent = false;
         for (const [peer, heardAt] of peers) {
           if (now - heardAt < peerSilenceMs) continue;
