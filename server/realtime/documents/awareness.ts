@@ -154,12 +154,15 @@ export class DocumentPresence {
    * its presence PRESENCE_RATE times a second (bursts of PRESENCE_BURST): beyond that its latest
    * update waits and goes out when allowed, replacing any that waited before (a presence update
    * carries the whole state), so a flood costs the room a few broadcasts a second and the last
-   * cursor position still arrives.
+   * cursor position still arrives. A presence shown through another process passes to a socket of
+   * the same user here (they moved: that process stopped or lost them, and its copy lingers until it
+   * expires), or to any socket once no state is shown under it.
    */
-  apply(socketId: string, update: Uint8Array, clientIds: readonly number[]): void {
+  apply(socketId: string, userId: string, update: Uint8Array, clientIds: readonly number[]): void {
     for (const clientId of clientIds) {
       const owner = this.owners.get(clientId);
-      if (owner !== undefined && owner !== socketId) throw errors.forbidden('That presence belongs to another connection.');
+      const movedHere = owner === REMOTE && this.remoteUserOf(clientId, userId) !== 'another';
+      if (owner !== undefined && owner !== socketId && !movedHere) throw errors.forbidden('That presence belongs to another connection.');
       if (clientId === this.awareness.clientID) throw errors.forbidden('That presence belongs to the server.');
     }
     const claimed = this.claims.get(socketId);
@@ -180,6 +183,13 @@ export class DocumentPresence {
     }
     bucket.waiting = { update, clientIds };
     bucket.timer ??= setTimeout(() => this.applyWaiting(socketId), ((1 - bucket.tokens) / PRESENCE_RATE) * 1000);
+  }
+
+  /** Whose presence another process shows under `clientId`: theirs (by user id), none shown, or another user's. */
+  private remoteUserOf(clientId: number, userId: string): 'none' | 'same' | 'another' {
+    const state = this.awareness.getStates().get(clientId) as { user?: { id?: unknown } } | undefined;
+    if (!state) return 'none';
+    return state.user?.id === userId ? 'same' : 'another';
   }
 
   private applyNow(socketId: string, update: Uint8Array, clientIds: readonly number[]): void {

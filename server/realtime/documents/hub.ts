@@ -237,7 +237,7 @@ export class DocumentHub {
     const live = this.joined(socket, documentId);
     const { user } = socketData(socket).session;
     const stamped = stampAwarenessUpdate(update, { id: user.id, name: user.name });
-    live.presence.apply(socket.id, stamped.update, stamped.clientIds);
+    live.presence.apply(socket.id, user.id, stamped.update, stamped.clientIds);
   }
 
   /** Takes a socket out of a document: room, presence, and (if it was the last) starts the idle clock. */
