@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 // Integration tests start real redis-server, PGlite, Socket.IO and Chromium; two cores, so two forks.
 export default defineConfig({
   test: {
-    include: ['shared/**/*.test.ts', 'server/**/*.test.ts', 'workers/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['shared/**/*.test.ts', 'server/**/*.test.ts', 'workers/**/*.test.ts', 'test/**/*.test.ts', 'app/lib/**/*.test.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,
