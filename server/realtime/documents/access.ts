@@ -133,6 +133,18 @@ export async function revokeDocumentAccess(
 export const isAccessRefusal = (error: unknown): boolean => error instanceof AppError && (error.code === 'forbidden' || error.code === 'not_found');
 
 /** An error that is not a decision (the database did not answer) becomes `unavailable`: the client tries again. */
+/**
+ * The refusal of a join, or of an update's checks, that the database did not answer within
+ * DOC_STORE_TIMEOUT_MS (a connection gone half-open): the client asks again, instead of waiting for
+ * an answer that may take the kernel's minutes. Logged.
+ */
+export function tooSlow(logger: Pick<Logger, 'warn'>, documentId: string, what: 'join' | 'update'): AppError {
+  logger.warn({ documentId }, `the ${what === 'join' ? 'join of a document' : 'checks of a document update'} did not answer in time (DOC_STORE_TIMEOUT_MS): refused`);
+  return what === 'join'
+    ? errors.unavailable('The worksheet could not be opened in time; it will be tried again.')
+    : errors.unavailable('The update could not be checked in time; it will be sent again.');
+}
+
 export function undecided(error: unknown, logger: Pick<Logger, 'warn'>, documentId: string): AppError {
   if (error instanceof AppError) return error;
   logger.warn({ err: error, documentId }, 'document access or storage could not be read');

@@ -2,6 +2,7 @@ import type { Database } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
 import type { LiveDocument } from './liveDocument.ts';
 import { loadStoredDocument } from './persistence.ts';
+import { withDeadline } from '../../infra/deadline.ts';
 import { serialRetry } from './serialRetry.ts';
 
 /** A catch-up that could not read storage is tried again after this long, doubling up to the maximum. */
@@ -27,7 +28,7 @@ export interface CatchUpHost {
  * may have read storage too early). One that could not read storage is tried again, after 1 s, then
  * 2 s, … up to a minute.
  */
-export function documentCatchUp(host: CatchUpHost, db: Database, logger: Pick<Logger, 'warn'>) {
+export function documentCatchUp(host: CatchUpHost, db: Database, logger: Pick<Logger, 'warn'>, readTimeoutMs = 0) {
   const once = async (): Promise<{ failed: boolean }> => {
     await host.loadsSettled();
     const held = host.held();
@@ -43,7 +44,8 @@ export function documentCatchUp(host: CatchUpHost, db: Database, logger: Pick<Lo
     for (const live of held) {
       if (!host.stillHeld(live)) continue;
       try {
-        const stored = await loadStoredDocument(db, live.id);
+        // Bounded like every read of a document (DOC_STORE_TIMEOUT_MS): one that hangs is retried with the catch-up.
+        const stored = await withDeadline(readTimeoutMs, () => loadStoredDocument(db, live.id), () => new Error('the read did not answer in time'));
         if (host.stillHeld(live)) live.catchUp(stored.updates, stored.bytes);
       } catch (error) {
         failed = true;

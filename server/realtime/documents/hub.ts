@@ -10,7 +10,7 @@ import type { Logger } from '../../logger.ts';
 import type { SocketData } from '../auth.ts';
 import type { QuorumIo } from '../notifier.ts';
 import { rooms } from '../rooms.ts';
-import { authorizeDocument, authorizeDocumentWrite, createSubjectLoader, isAccessRefusal, undecided, type SubjectLoader } from './access.ts';
+import { authorizeDocument, authorizeDocumentWrite, createSubjectLoader, isAccessRefusal, tooSlow, undecided, type SubjectLoader } from './access.ts';
 import { stampAwarenessUpdate } from './awareness.ts';
 import { assertAwarenessSize, assertUpdateSize } from './limits.ts';
 import type { LiveDocument } from './liveDocument.ts';
@@ -42,7 +42,6 @@ const ADMIT_WAIT_MS = 5_000;
 const REMEASURE_AFTER_MS = 5_000;
 
 /** The refusal of an update whose checks did not answer within DOC_STORE_TIMEOUT_MS (its client sends it again). */
-const checksTooSlow = () => errors.unavailable('The update could not be checked in time; it will be sent again.');
 /** The refusal of a join or an edit that reaches a hub already closing (its client sends it again after reconnecting). */
 const shuttingDown = () => errors.unavailable('The server is shutting down; this is sent again once you reconnect.');
 
@@ -74,6 +73,7 @@ export class DocumentHub {
       },
       options.db,
       options.logger,
+      options.config.DOC_STORE_TIMEOUT_MS,
     );
   }
 
@@ -95,7 +95,13 @@ export class DocumentHub {
   }
 
   /** Sync step 1 from the client → step 2 (what it lacks) plus our state vector, after `worksheet.read`. */
-  async join(socket: Socket, documentId: string, clientStateVector: Uint8Array | undefined, clientId?: number): Promise<DocJoinResult> {
+  /** Joins a socket to a document; one the database does not let decide within DOC_STORE_TIMEOUT_MS is refused as `unavailable`. */
+  join(socket: Socket, documentId: string, clientStateVector: Uint8Array | undefined, clientId?: number): Promise<DocJoinResult> {
+    const join = (expired: () => boolean) => this.joinChecked(socket, documentId, clientStateVector, clientId, expired);
+    return withDeadline(this.options.config.DOC_STORE_TIMEOUT_MS, join, () => tooSlow(this.options.logger, documentId, 'join'));
+  }
+
+  private async joinChecked(socket: Socket, documentId: string, clientStateVector: Uint8Array | undefined, clientId: number | undefined, expired: () => boolean): Promise<DocJoinResult> {
     const ref = parseDocumentId(documentId);
     if (!ref) throw errors.notFound('Document');
     assertStateVector(clientStateVector);
@@ -128,9 +134,9 @@ export class DocumentHub {
       }
       if (this.subjects.generation(ref.evaluationId) === generation) break;
     }
-    if (!socket.connected) {
+    if (!socket.connected || expired()) {
       this.unloadIfUnused(live);
-      throw errors.badRequest('The connection closed while joining.');
+      throw errors.badRequest('The connection closed, or the join was refused as too slow, meanwhile.');
     }
     const canWrite = can(actor, 'worksheet.write', subject);
     if (canWrite && clientId !== undefined && othersClients(live, [clientId], actor.id).length > 0) {
@@ -167,7 +173,7 @@ export class DocumentHub {
     const live = this.joined(socket, documentId);
     // Checks that have not answered within the insert's time limit (a connection gone half-open) refuse
     // the update, sent again, instead of holding it and the socket's next ones for good.
-    const checked = (previous: Promise<void>) => withDeadline(this.options.config.DOC_STORE_TIMEOUT_MS, (expired) => this.admit(socket, live, update, kind, previous, expired), () => this.checksTimedOut(documentId));
+    const checked = (previous: Promise<void>) => withDeadline(this.options.config.DOC_STORE_TIMEOUT_MS, (expired) => this.admit(socket, live, update, kind, previous, expired), () => tooSlow(this.options.logger, documentId, 'update'));
     const admitted = await live.whileAdmitting(() => this.inOrder(`${socket.id} ${documentId}`, checked));
     if (!admitted) return;
     await admitted.stored.catch((error: unknown) => {
@@ -208,15 +214,10 @@ export class DocumentHub {
     if (kind === 'update' && live.leavesGap(own.clocks)) await previous;
     this.stillTaking(socket, live);
     // Refused already (the checks ran past their deadline): nothing of it goes in.
-    if (expired()) throw checksTooSlow();
+    if (expired()) throw errors.unavailable('The update could not be checked in time; it will be sent again.');
     const stored = live.submit(own.update, socket.id, user.id, { clocks: own.clocks, kind });
     stored.catch(() => {}); // handled by `update`, a few turns later
     return { live, stored };
-  }
-
-  private checksTimedOut(documentId: string): AppError {
-    this.options.logger.warn({ documentId }, 'the checks of a document update did not answer in time (DOC_STORE_TIMEOUT_MS): refused');
-    return checksTooSlow();
   }
 
   /** Refuses an update whose socket or document changed while its checks ran; null otherwise. */
