@@ -161,6 +161,23 @@ describe('an evaluation room', () => {
     expect(refused.map((socket) => socket.log())).toEqual([[], [], []]);
   });
 
+  it('does not join a socket whose watch was withdrawn while it was checked (the page left meanwhile)', async () => {
+    const panel = await panelInDeliberation(stack);
+    const id = panel.evaluationId;
+    const [leaving, staying] = [await watcher(panel.panelists[0]!), await watcher(panel.panelists[1]!)];
+    expect(await staying.watch(id)).toMatchObject({ ok: true });
+    // The unwatch is handled while the watch's checks wait for the database.
+    const [watched, unwatched] = await Promise.all([leaving.watch(id), leaving.socket.emitWithAck('evaluation.unwatch', { evaluationId: id })]);
+    expect(unwatched).toMatchObject({ ok: true });
+    expect(watched).toMatchObject({ ok: false, error: { code: 'conflict', details: { reason: 'unwatched' } } });
+    stack.server.app.notify.evaluationChanged(id, 'voting');
+    await staying.waitFor(1);
+    await leaving.roundTrip();
+    expect(leaving.log()).toEqual([]);
+    // Watching again works as ever.
+    expect(await leaving.watch(id)).toMatchObject({ ok: true });
+  });
+
   it('takes a removed or conflicted reviewer out of the room at once: no event after the commit reaches them', async () => {
     const db = stack.database.db;
     const course = await buildCourse(db);

@@ -7,6 +7,7 @@ import { authorize } from '../auth/authorize.ts';
 import type { DbOrTx } from '../db/client.ts';
 import { evaluations } from '../db/schema.ts';
 import { findEvaluation, loadEvaluationSubject, loadEvaluationSubjects } from '../domain/evaluations.ts';
+import type { Socket } from 'socket.io';
 import type { SocketData } from './auth.ts';
 import { defineHandler } from './handler.ts';
 import type { RecoveredSession } from './recovery.ts';
@@ -29,6 +30,20 @@ async function readableSubject(db: DbOrTx, actor: Actor, evaluationId: string): 
   return subject;
 }
 
+/**
+ * The evaluations each socket asked to watch and has not asked to stop watching since. A watch's
+ * checks wait for the database, and an unwatch (the page left meanwhile) may be handled before they
+ * end: the watch must not then join the room the page no longer wants.
+ */
+const watching = new WeakMap<Socket, Set<string>>();
+
+function setWatching(socket: Socket, evaluationId: string, wanted: boolean): void {
+  let wants = watching.get(socket);
+  if (!wants) watching.set(socket, (wants = new Set()));
+  if (wanted) wants.add(evaluationId);
+  else wants.delete(evaluationId);
+}
+
 /** The socket events of evaluation rooms. */
 export const evaluationRoomHandlers = {
   'evaluation.watch': defineHandler({
@@ -36,11 +51,14 @@ export const evaluationRoomHandlers = {
     handle: async ({ app, socket, data, payload }): Promise<EvaluationWatchResult> => {
       const actor = data.session.user;
       const room = rooms.evaluation(payload.evaluationId);
+      setWatching(socket, payload.evaluationId, true);
       await readableSubject(app.db, actor, payload.evaluationId).catch(async (error: unknown) => {
         // Refused: not in the room either (connection state recovery may have put it back there).
         if (error instanceof AppError) await socket.leave(room);
         throw error;
       });
+      // Unwatched while we checked (the page left): the room stays left (the page no longer listens for this answer).
+      if (!watching.get(socket)?.has(payload.evaluationId)) throw errors.conflict('The watch was withdrawn while it was checked.', { reason: 'unwatched' });
       await socket.join(room);
       // A revocation that committed between the check and the join ran its socketsLeave before we
       // joined: checking again after joining closes that gap (the facts are read after the join).
@@ -56,6 +74,7 @@ export const evaluationRoomHandlers = {
   'evaluation.unwatch': defineHandler({
     schema: evaluationUnwatchSchema,
     handle: async ({ socket, payload }) => {
+      setWatching(socket, payload.evaluationId, false);
       await socket.leave(rooms.evaluation(payload.evaluationId));
       return { evaluationId: payload.evaluationId };
     },
