@@ -82,6 +82,22 @@ describe('document relay between server processes', () => {
     await eventually(() => watcher.missed > settled || undefined, 100);
   });
 
+  it('is answered by the processes already there, so it notices one that dies before its next heartbeat', async () => {
+    // A process that says it is alive only once a minute (it did as it started, before the newcomer).
+    const publisher = new Redis(redis.url, { maxRetriesPerRequest: null });
+    clients.push(publisher);
+    const quiet = createDocumentRelay({ publisher, channel: 'relay-g', logger: createLogger('test', 'silent'), heartbeatMs: 60_000, peerSilenceMs: 600_000 });
+    relays.push(quiet);
+    await quiet.listen({ message: () => {}, missed: () => {} });
+    const newcomer = processOn('relay-g');
+    await eventually(() => newcomer.missed >= 1 || undefined);
+    const settled = newcomer.missed;
+    // It dies right away (no goodbye): the newcomer knows of it from its answer, and catches up once
+    // it has been silent for the newcomer's window (without the answer it would not know it existed).
+    quiet.close();
+    await eventually(() => newcomer.missed > settled || undefined);
+  });
+
   it('does not catch up when another process said goodbye before falling silent', async () => {
     // A second of silence is noticed (long enough that a busy machine's stall is not taken for one).
     const [watcher, leaving] = [processOn('relay-b', 1_000), processOn('relay-b', 1_000)];

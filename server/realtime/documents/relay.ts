@@ -123,7 +123,11 @@ export function createDocumentRelay(options: DocumentRelayOptions): DocumentRela
       subscriber.on('message', (_channel: string, raw: string) => {
         if (raw.startsWith(prefix)) return void (heardSelfAt = performance.now());
         const sender = raw.slice(0, raw.indexOf(' '));
+        const known = peers.has(sender);
         peers.set(sender, performance.now());
+        // A process new to us (starting, most likely) learns of this one now rather than at its next
+        // heartbeat: one that died meanwhile, after storing an update, would go unnoticed by it.
+        if (!known && publisher.status === 'ready') void sayAlive();
         const read = readRelay(raw);
         if (!read.ok) {
           // Another process's update (or access change) this one cannot read: storage has it.
