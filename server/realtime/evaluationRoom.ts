@@ -54,7 +54,10 @@ export const evaluationRoomHandlers = {
       setWatching(socket, payload.evaluationId, true);
       await readableSubject(app.db, actor, payload.evaluationId).catch(async (error: unknown) => {
         // Refused: not in the room either (connection state recovery may have put it back there).
-        if (error instanceof AppError) await socket.leave(room);
+        if (error instanceof AppError) {
+          setWatching(socket, payload.evaluationId, false);
+          await socket.leave(room);
+        }
         throw error;
       });
       // Unwatched while we checked (the page left): the room stays left (the page no longer listens for this answer).
@@ -66,6 +69,7 @@ export const evaluationRoomHandlers = {
         const subject = await readableSubject(app.db, actor, payload.evaluationId);
         return { evaluationId: subject.id, room, status: subject.status };
       } catch (error) {
+        setWatching(socket, payload.evaluationId, false);
         await socket.leave(room);
         throw error;
       }

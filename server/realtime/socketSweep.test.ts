@@ -96,8 +96,12 @@ describe('the periodic socket re-check', () => {
       expect(current.socket.connected).toBe(true);
       expect(current.heard).toEqual([]);
     }
-    // A handshake naming no role the console has is refused, as malformed.
-    const malformed = connectAs({ pageRole: 'superuser' });
+    // A page loaded under a role the console no longer has starts over too; a claim that is not a name is refused, as malformed.
+    const renamed = connectAs({ pageRole: 'panel_secretary' });
+    expect(await renamed.outcome).toBe('connected');
+    expect(await renamed.disconnected).toBe('io server disconnect');
+    expect(renamed.heard).toEqual([['session.ended', { reason: 'role_changed' }]]);
+    const malformed = connectAs({ pageRole: 42 });
     expect(await malformed.outcome).toMatchObject({ message: 'validation_failed', data: { code: 'validation_failed' } });
   });
 

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { roleSchema } from '../roles.ts';
 
 /**
  * What a page tells the server as its socket connects (Socket.IO's `auth`, sent at every connect;
@@ -8,6 +7,8 @@ import { roleSchema } from '../roles.ts';
  * offline) starts the page over, as the server's periodic re-check does for a connected one.
  */
 export const socketHandshakeSchema = z.looseObject({
-  pageRole: roleSchema.optional(),
+  // Any name, not only today's roles: a page loaded under a role since renamed or removed is one
+  // whose role changed (it starts over), not a malformed connection retried for good.
+  pageRole: z.string().max(40).optional(),
 });
 export type SocketHandshake = z.infer<typeof socketHandshakeSchema>;

@@ -1,3 +1,4 @@
+import { untrack } from 'svelte';
 import { goto } from '$app/navigation';
 import { resolve } from '$app/paths';
 import { io, type Socket } from 'socket.io-client';
@@ -81,7 +82,8 @@ let pageRole: Role | undefined;
 /** The one socket of this tab, created on first use; it authenticates with the session cookie. */
 export function getSocket(): QuorumSocket {
   if (socket) return socket;
-  pageRole = session.user?.role;
+  // Read untracked: the first call may come from a page's effect, which must not re-run when the session changes.
+  pageRole = untrack(() => session.user?.role);
   const handshake = (): SocketHandshake => (pageRole ? { pageRole } : {});
   const created: QuorumSocket = io({ path: '/socket.io', withCredentials: true, auth: (callback) => callback(handshake()) });
   created.on('session.ended', ({ reason }) => (reason === 'role_changed' ? startOverUnderNewRole(created) : endSession()));

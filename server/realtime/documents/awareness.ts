@@ -35,6 +35,17 @@ function decodeEntries(update: Uint8Array, maxStates = 64): AwarenessEntry[] {
   return entries;
 }
 
+function encodeEntries(entries: readonly AwarenessEntry[]): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, entries.length);
+  for (const entry of entries) {
+    encoding.writeVarUint(encoder, entry.clientId);
+    encoding.writeVarUint(encoder, entry.clock);
+    encoding.writeVarString(encoder, entry.state);
+  }
+  return encoding.toUint8Array(encoder);
+}
+
 /**
  * Checks a client's awareness update and rewrites its `user` field to the sender's identity and
  * colour. Throws `validation_failed` for anything that is not a well-formed awareness update.
@@ -143,10 +154,14 @@ export class DocumentPresence {
     } catch {
       return;
     }
-    for (const { clientId, state } of entries) {
+    // A presence a socket here owns is this process's to show or clear: the user moved here from the
+    // process relaying it, which may still time out their old connection and relay its removal.
+    const theirs = entries.filter(({ clientId }) => typeof this.owners.get(clientId) !== 'string');
+    if (theirs.length === 0) return;
+    for (const { clientId, state } of theirs) {
       if (this.owners.get(clientId) === undefined && state !== 'null') this.owners.set(clientId, REMOTE);
     }
-    applyAwarenessUpdate(this.awareness, update, REMOTE);
+    applyAwarenessUpdate(this.awareness, theirs.length === entries.length ? update : encodeEntries(theirs), REMOTE);
   }
 
   /**
@@ -159,10 +174,11 @@ export class DocumentPresence {
    * expires), or to any socket once no state is shown under it.
    */
   apply(socketId: string, userId: string, update: Uint8Array, clientIds: readonly number[]): void {
+    const movedHere: number[] = [];
     for (const clientId of clientIds) {
       const owner = this.owners.get(clientId);
-      const movedHere = owner === REMOTE && this.remoteUserOf(clientId, userId) !== 'another';
-      if (owner !== undefined && owner !== socketId && !movedHere) throw errors.forbidden('That presence belongs to another connection.');
+      if (owner === REMOTE && this.remoteUserOf(clientId, userId) !== 'another') movedHere.push(clientId);
+      else if (owner !== undefined && owner !== socketId) throw errors.forbidden('That presence belongs to another connection.');
       if (clientId === this.awareness.clientID) throw errors.forbidden('That presence belongs to the server.');
     }
     const claimed = this.claims.get(socketId);
@@ -175,6 +191,8 @@ export class DocumentPresence {
     if ((shown?.size ?? 0) + unseen.length > PRESENCE_IDS_PER_CONNECTION) {
       throw errors.validation([{ path: 'update', message: `a connection may show at most ${PRESENCE_IDS_PER_CONNECTION} different presences in a document` }]);
     }
+    // Taken over now, not when the update goes out: one that waits for its turn must not find it another's then.
+    if (movedHere.length > 0) this.own(socketId, movedHere);
     const bucket = this.refilled(socketId);
     if (bucket.tokens >= 1 && !bucket.waiting) {
       bucket.tokens -= 1;
@@ -192,7 +210,8 @@ export class DocumentPresence {
     return state.user?.id === userId ? 'same' : 'another';
   }
 
-  private applyNow(socketId: string, update: Uint8Array, clientIds: readonly number[]): void {
+  /** Records client ids as the socket's (cleared with its presence when it leaves). */
+  private own(socketId: string, clientIds: readonly number[]): void {
     let claimed = this.claims.get(socketId);
     if (!claimed) this.claims.set(socketId, (claimed = new Set()));
     let shown = this.shown.get(socketId);
@@ -202,6 +221,10 @@ export class DocumentPresence {
       claimed.add(clientId);
       shown.add(clientId);
     }
+  }
+
+  private applyNow(socketId: string, update: Uint8Array, clientIds: readonly number[]): void {
+    this.own(socketId, clientIds);
     applyAwarenessUpdate(this.awareness, update, socketId);
   }
 

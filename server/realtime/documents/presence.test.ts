@@ -64,9 +64,24 @@ describe('document presence bookkeeping', () => {
     moved.client.setLocalState({});
     moved.client.setLocalState({ user: { id: 'user-x', name: 'X' } });
     presence.applyRemote(moved.update());
-    // The same page, connected here now, shows it again under a newer clock: taken over.
+    // The same page, connected here now (its connection busy: its presence changes wait for their
+    // turn), shows it again under a newer clock: taken over.
+    const busy = page(7001);
+    for (let change = 0; change < 45; change++) {
+      busy.client.setLocalState({ change });
+      presence.apply('socket-b', 'user-x', busy.update(), [7001]);
+    }
     moved.client.setLocalState({ user: { id: 'user-x', name: 'X' }, cursor: { anchor: 1, head: 1 } });
     presence.apply('socket-b', 'user-x', moved.update(), [7000]);
+    vi.advanceTimersByTime(1_000);
+    expect(presence.awareness.getStates().get(7000)).toMatchObject({ cursor: { anchor: 1, head: 1 } });
+    // The other process times out the old connection later and relays its removal (a newer clock):
+    // the presence is this process's to show now, and stays.
+    const removal = new Awareness(new Y.Doc());
+    removal.clientID = 7000;
+    removal.setLocalState(null);
+    removal.meta.set(7000, { clock: 99, lastUpdated: 0 });
+    presence.applyRemote(encodeAwarenessUpdate(removal, [7000]));
     expect(presence.awareness.getStates().get(7000)).toMatchObject({ cursor: { anchor: 1, head: 1 } });
 
     // Another user may not take over a presence another process shows.
