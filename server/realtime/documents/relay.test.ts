@@ -89,8 +89,14 @@ describe('document relay between server processes', () => {
     const quiet = createDocumentRelay({ publisher, channel: 'relay-g', logger: createLogger('test', 'silent'), heartbeatMs: 60_000, peerSilenceMs: 600_000 });
     relays.push(quiet);
     await quiet.listen({ message: () => {}, missed: () => {} });
+    // What goes over the channel from here on: the newcomer's first heartbeat, and the answer to it.
+    const listener = new Redis(redis.url);
+    clients.push(listener);
+    const senders = new Set<string>();
+    listener.on('message', (_channel: string, raw: string) => senders.add(raw.slice(0, raw.indexOf(' '))));
+    await listener.subscribe('relay-g');
     const newcomer = processOn('relay-g');
-    await eventually(() => newcomer.missed >= 1 || undefined);
+    await eventually(() => (newcomer.missed >= 1 && senders.size === 2) || undefined);
     const settled = newcomer.missed;
     // It dies right away (no goodbye): the newcomer knows of it from its answer, and catches up once
     // it has been silent for the newcomer's window (without the answer it would not know it existed).
