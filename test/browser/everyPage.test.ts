@@ -205,6 +205,10 @@ describe('every page', () => {
     await expect.poll(() => page.getByTestId('outcome-row').count()).toBe(4);
     await page.locator('[data-testid="save-status"][data-status="saved"]').waitFor();
     results.push(await axeViolations(page, 'worksheet-with-thread-and-outcomes'));
+    // On a phone the outcome rows are cards (the table's header hidden but still read out).
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.getByTestId('outcome-row').first().evaluate((row) => getComputedStyle(row).display)).toBe('grid');
+    results.push(await axeViolations(page, 'worksheet-on-a-phone'));
 
     await page.context().close();
     expect(results.filter((result) => result.violations.length > 0)).toEqual([]);
