@@ -1,4 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
+import { Redis } from 'ioredis';
 import { evaluations, panelSeats, users } from '../../server/db/schema.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -210,5 +211,71 @@ describe('an evaluation followed live by a panelist and an observer, in Chromium
     await page.getByRole('heading', { name: 'Evaluations' }).waitFor(LIVE);
     expect(await page.locator('header').first().textContent()).toMatch(/reviewer · /i);
     expect(await page.locator('.live').count()).toBe(0);
+  }, 120_000);
+
+  it('leaves the room of an evaluation page it left while offline, once it is back', async () => {
+    const db = stack.database.db;
+    const course = await buildCourse(db);
+    const [coordinatorUser, reviewerUser] = await Promise.all([buildUser(db, { role: 'coordinator' }), buildUser(db, { role: 'reviewer' })]);
+    const evaluation = await buildDeliberation(db, { courseId: course.id, createdBy: coordinatorUser.id, reviewerIds: [reviewerUser.id] });
+    const page = await signInPage(browser, stack.url, reviewerUser.email, TEST_PASSWORD);
+    // Every packet the page's sockets receive that names the evaluation, and every connection confirmed.
+    const frames: string[] = [];
+    let connects = 0;
+    page.on('websocket', (socket) =>
+      socket.on('framereceived', ({ payload }) => {
+        if (String(payload).startsWith('40')) connects += 1;
+        if (String(payload).includes(evaluation.id)) frames.push(String(payload));
+      }),
+    );
+    // A connection starts on long-polling, where its CONNECT answer (`40…`) arrives.
+    page.on('response', (response) => {
+      if (!response.url().includes('/socket.io/')) return;
+      void response.text().then(
+        (body) => {
+          const packets = body.split('\x1e');
+          connects += packets.filter((packet) => packet.startsWith('40')).length;
+          frames.push(...packets.filter((packet) => packet.includes(evaluation.id)));
+        },
+        () => undefined,
+      );
+    });
+    await page.goto('/registry');
+    await page.getByRole('heading').first().waitFor();
+    await page.goto(`/evaluations/${evaluation.id}`);
+    await statusIs(page, 'deliberation');
+    // An event while watching (once the watch has joined): the socket holds a recovery offset from here on.
+    await expect
+      .poll(() => {
+        stack.server.app.notify.evaluationChanged(evaluation.id, 'deliberation');
+        return frames.length;
+      }, LIVE)
+      .toBeGreaterThan(0);
+
+    // Off the network, the reviewer goes on to the registry (a page without the evaluation), then comes back online.
+    const counting = new Redis(stack.redis.url);
+    const recoverable = (await counting.keys(`${stack.queuePrefix}:sio:session:*`)).length;
+    counting.disconnect();
+    await page.context().setOffline(true);
+    await page.waitForFunction(() => !navigator.onLine);
+    await page.getByRole('link', { name: 'Registry' }).click();
+    await page.waitForURL((url) => url.pathname === '/registry');
+    // The server has seen the connection go and kept its session for recovery (rooms included).
+    const redis = new Redis(stack.redis.url);
+    try {
+      await expect.poll(async () => (await redis.keys(`${stack.queuePrefix}:sio:session:*`)).length > recoverable, { timeout: 60_000 }).toBe(true);
+    } finally {
+      redis.disconnect();
+    }
+    const [seen, connected] = [frames.length, connects];
+    await page.context().setOffline(false);
+    await expect.poll(() => connects, LIVE).toBeGreaterThan(connected);
+    // Back (its session recovered, rooms and all): a later event about the evaluation no longer
+    // reaches this page's socket once its unwatch, sent on reconnecting, has been handled.
+    // (Events sent before it went offline may come now, replayed by the recovery: told apart by status.)
+    await page.waitForTimeout(500);
+    stack.server.app.notify.evaluationChanged(evaluation.id, 'voting');
+    await page.waitForTimeout(1_000);
+    expect(frames.slice(seen).filter((frame) => frame.includes('"voting"'))).toEqual([]);
   }, 120_000);
 });

@@ -173,7 +173,12 @@ export function watchEvaluation(evaluationId: string, onSync: () => void, onErro
     if (shared.watchers.size > 0 || evaluationWatches.get(evaluationId) !== shared) return;
     evaluationWatches.delete(evaluationId);
     target.off('connect', shared.join);
-    if (target.connected) target.emit('evaluation.unwatch', { evaluationId }, () => {});
+    if (target.connected) return void target.emit('evaluation.unwatch', { evaluationId }, () => {});
+    // Left while offline: connection state recovery may put the socket back in the room as it
+    // reconnects, so the unwatch goes then (unless the page watches it again meanwhile).
+    target.once('connect', () => {
+      if (!evaluationWatches.has(evaluationId)) target.emit('evaluation.unwatch', { evaluationId }, () => {});
+    });
   };
 }
 
