@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { decisionPost, sampleMotion } from '../support/decisions.ts';
 import { buildCourse, buildDeliberation, buildUser, TEST_PASSWORD } from '../support/factories.ts';
-import { launchChromium, signInPage } from '../support/browser.ts';
+import { launchChromium, onSocketIoPackets, signInPage } from '../support/browser.ts';
 import { signedIn } from '../support/http.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
@@ -22,6 +22,18 @@ afterAll(async () => {
 
 // Live updates arrive when they arrive: wait on what the user would see (Playwright's own bounded wait).
 const LIVE = { timeout: 30_000 };
+/** An evaluation in deliberation with `reviewers` seated reviewers, and the coordinator who opened it. */
+async function deliberationWith(reviewers: number) {
+  const db = stack.database.db;
+  const course = await buildCourse(db);
+  const [coordinatorUser, ...reviewerUsers] = await Promise.all([
+    buildUser(db, { role: 'coordinator' }),
+    ...Array.from({ length: reviewers }, () => buildUser(db, { role: 'reviewer' })),
+  ]);
+  const evaluation = await buildDeliberation(db, { courseId: course.id, createdBy: coordinatorUser!.id, reviewerIds: reviewerUsers.map((user) => user.id) });
+  return { evaluation, coordinatorUser: coordinatorUser!, reviewerUsers };
+}
+
 const statusIs = (page: Page, status: string) => page.locator(`[data-testid="evaluation-status"][data-status="${status}"]`).first().waitFor(LIVE);
 
 describe('an evaluation followed live by a panelist and an observer, in Chromium', () => {
@@ -99,20 +111,11 @@ describe('an evaluation followed live by a panelist and an observer, in Chromium
     await page.context().setOffline(true);
     await live.filter({ hasText: 'Offline' }).waitFor(LIVE);
     // Socket.IO's CONNECT_ERROR packet (`44…`), over long-polling (the transport a connection starts on) or WebSocket.
-    const refused = new Promise<string>((resolveRefusal) => {
-      page.on('response', (response) => {
-        if (!response.url().includes('/socket.io/')) return;
-        void response.text().then(
-          (body) => body.split('\x1e').some((packet) => packet.startsWith('44')) && resolveRefusal(body),
-          () => undefined,
-        );
-      });
-      page.on('websocket', (socket) =>
-        socket.on('framereceived', ({ payload }) => {
-          if (String(payload).startsWith('44')) resolveRefusal(String(payload));
-        }),
-      );
-    });
+    const refused = new Promise<string>((resolveRefusal) =>
+      onSocketIoPackets(page, (packet) => {
+        if (packet.startsWith('44')) resolveRefusal(packet);
+      }),
+    );
     await db.execute(sql`alter table sessions rename to sessions_away`);
     try {
       await page.context().setOffline(false);
@@ -126,9 +129,7 @@ describe('an evaluation followed live by a panelist and an observer, in Chromium
 
   it('watches an evaluation again by itself when the server could not check access at the first try', async () => {
     const db = stack.database.db;
-    const course = await buildCourse(db);
-    const [coordinatorUser, reviewerUser] = await Promise.all([buildUser(db, { role: 'coordinator' }), buildUser(db, { role: 'reviewer' })]);
-    const evaluation = await buildDeliberation(db, { courseId: course.id, createdBy: coordinatorUser.id, reviewerIds: [reviewerUser.id] });
+    const { evaluation, coordinatorUser } = await deliberationWith(1);
     const page = await signInPage(browser, stack.url, coordinatorUser.email, TEST_PASSWORD);
     await page.goto(`/evaluations/${evaluation.id}`);
     await statusIs(page, 'deliberation');
@@ -137,20 +138,11 @@ describe('an evaluation followed live by a panelist and an observer, in Chromium
     await page.context().setOffline(true);
     await page.waitForFunction(() => !navigator.onLine);
     // The watch's error ack, over whichever transport the new connection is on by then.
-    const watchFailed = new Promise<void>((resolveFailure) => {
-      page.on('websocket', (socket) =>
-        socket.on('framereceived', ({ payload }) => {
-          if (String(payload).includes('"code":"internal"')) resolveFailure();
-        }),
-      );
-      page.on('response', (response) => {
-        if (!response.url().includes('/socket.io/')) return;
-        void response.text().then(
-          (body) => body.includes('"code":"internal"') && resolveFailure(),
-          () => undefined,
-        );
-      });
-    });
+    const watchFailed = new Promise<void>((resolveFailure) =>
+      onSocketIoPackets(page, (packet) => {
+        if (packet.includes('"code":"internal"')) resolveFailure();
+      }),
+    );
     await db.execute(sql`alter table panel_seats rename to panel_seats_away`);
     try {
       await page.context().setOffline(false);
@@ -168,21 +160,18 @@ describe('an evaluation followed live by a panelist and an observer, in Chromium
 
   it('shows a panelist whose seat went while the page was offline that the evaluation is closed to them', async () => {
     const db = stack.database.db;
-    const course = await buildCourse(db);
-    const [coordinatorUser, keptUser, removedUser] = await Promise.all([
-      buildUser(db, { role: 'coordinator' }),
-      buildUser(db, { role: 'reviewer' }),
-      buildUser(db, { role: 'reviewer' }),
-    ]);
-    const evaluation = await buildDeliberation(db, { courseId: course.id, createdBy: coordinatorUser.id, reviewerIds: [keptUser.id, removedUser.id] });
-    const page = await signInPage(browser, stack.url, removedUser.email, TEST_PASSWORD);
+    const {
+      evaluation,
+      reviewerUsers: [, removedUser],
+    } = await deliberationWith(2);
+    const page = await signInPage(browser, stack.url, removedUser!.email, TEST_PASSWORD);
     await page.goto(`/evaluations/${evaluation.id}`);
     await statusIs(page, 'deliberation');
 
     // Unseated while offline, behind the commands' back: no word reaches the page but its next watch's refusal.
     await page.context().setOffline(true);
     await page.waitForFunction(() => !navigator.onLine);
-    await db.update(panelSeats).set({ removedAt: new Date() }).where(eq(panelSeats.reviewerId, removedUser.id));
+    await db.update(panelSeats).set({ removedAt: new Date() }).where(eq(panelSeats.reviewerId, removedUser!.id));
     await page.context().setOffline(false);
     const alert = page.getByTestId('evaluation-error');
     await alert.waitFor(LIVE);
@@ -214,31 +203,17 @@ describe('an evaluation followed live by a panelist and an observer, in Chromium
   }, 120_000);
 
   it('leaves the room of an evaluation page it left while offline, once it is back', async () => {
-    const db = stack.database.db;
-    const course = await buildCourse(db);
-    const [coordinatorUser, reviewerUser] = await Promise.all([buildUser(db, { role: 'coordinator' }), buildUser(db, { role: 'reviewer' })]);
-    const evaluation = await buildDeliberation(db, { courseId: course.id, createdBy: coordinatorUser.id, reviewerIds: [reviewerUser.id] });
-    const page = await signInPage(browser, stack.url, reviewerUser.email, TEST_PASSWORD);
+    const {
+      evaluation,
+      reviewerUsers: [reviewerUser],
+    } = await deliberationWith(1);
+    const page = await signInPage(browser, stack.url, reviewerUser!.email, TEST_PASSWORD);
     // Every packet the page's sockets receive that names the evaluation, and every connection confirmed.
     const frames: string[] = [];
     let connects = 0;
-    page.on('websocket', (socket) =>
-      socket.on('framereceived', ({ payload }) => {
-        if (String(payload).startsWith('40')) connects += 1;
-        if (String(payload).includes(evaluation.id)) frames.push(String(payload));
-      }),
-    );
-    // A connection starts on long-polling, where its CONNECT answer (`40…`) arrives.
-    page.on('response', (response) => {
-      if (!response.url().includes('/socket.io/')) return;
-      void response.text().then(
-        (body) => {
-          const packets = body.split('\x1e');
-          connects += packets.filter((packet) => packet.startsWith('40')).length;
-          frames.push(...packets.filter((packet) => packet.includes(evaluation.id)));
-        },
-        () => undefined,
-      );
+    onSocketIoPackets(page, (packet) => {
+      if (packet.startsWith('40')) connects += 1;
+      if (packet.includes(evaluation.id)) frames.push(packet);
     });
     await page.goto('/registry');
     await page.getByRole('heading').first().waitFor();
@@ -253,17 +228,16 @@ describe('an evaluation followed live by a panelist and an observer, in Chromium
       .toBeGreaterThan(0);
 
     // Off the network, the reviewer goes on to the registry (a page without the evaluation), then comes back online.
-    const counting = new Redis(stack.redis.url);
-    const recoverable = (await counting.keys(`${stack.queuePrefix}:sio:session:*`)).length;
-    counting.disconnect();
-    await page.context().setOffline(true);
-    await page.waitForFunction(() => !navigator.onLine);
-    await page.getByRole('link', { name: 'Registry' }).click();
-    await page.waitForURL((url) => url.pathname === '/registry');
-    // The server has seen the connection go and kept its session for recovery (rooms included).
     const redis = new Redis(stack.redis.url);
+    const keptForRecovery = async () => (await redis.keys(`${stack.queuePrefix}:sio:session:*`)).length;
     try {
-      await expect.poll(async () => (await redis.keys(`${stack.queuePrefix}:sio:session:*`)).length > recoverable, { timeout: 60_000 }).toBe(true);
+      const kept = await keptForRecovery();
+      await page.context().setOffline(true);
+      await page.waitForFunction(() => !navigator.onLine);
+      await page.getByRole('link', { name: 'Registry' }).click();
+      await page.waitForURL((url) => url.pathname === '/registry');
+      // The server has seen the connection go and kept its session for recovery (rooms included).
+      await expect.poll(async () => (await keptForRecovery()) > kept, { timeout: 60_000 }).toBe(true);
     } finally {
       redis.disconnect();
     }

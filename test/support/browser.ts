@@ -30,3 +30,19 @@ export async function signInPage(browser: Browser, baseUrl: string, email: strin
   await page.getByTestId('user-menu').waitFor();
   return page;
 }
+
+/**
+ * Hands `listener` every Socket.IO packet the page receives, as text (`40…` a connection confirmed,
+ * `42…` an event, `43…` an ack, `44…` a refusal), over long-polling (where a connection starts: a
+ * response holds several, separated by `\x1e`) or WebSocket.
+ */
+export function onSocketIoPackets(page: Page, listener: (packet: string) => void): void {
+  page.on('response', (response) => {
+    if (!response.url().includes('/socket.io/')) return;
+    void response.text().then(
+      (body) => body.split('\x1e').forEach(listener),
+      () => undefined,
+    );
+  });
+  page.on('websocket', (socket) => socket.on('framereceived', ({ payload }) => listener(String(payload))));
+}
